@@ -1,0 +1,30 @@
+# MoCo + FAME with the paper's Inception-v1 I3D (FAME_SPEC sections 2-5).
+custom_imports = dict(imports=['fame_mm'], allow_failed_imports=False)
+
+model = dict(
+    type='MoCoRecognizer',
+    backbone=dict(type='InceptionI3D'),
+    head=dict(
+        type='MoCoHead',
+        in_channels=1024,
+        hid_channels=1024,
+        out_channels=128,
+        queue_len=65536,
+        temperature=0.1),
+    momentum=0.999,
+    symmetric=True,
+    enqueue_between_directions=False,
+    data_preprocessor=dict(
+        type='ContrastiveDataPreprocessor',
+        # Kinetics-400 statistics on the [0, 1] scale.
+        mean=(0.43216, 0.394666, 0.37645),
+        std=(0.22803, 0.22145, 0.216989),
+        # Drop FAME for the plain MoCo baseline: query_augments=[].
+        query_augments=[
+            dict(
+                type='FAME',
+                beta=0.5,
+                hue_mode='official',
+                permutation='randperm')
+        ],
+        batch_augments=[dict(type='ClipColorAugment')]))

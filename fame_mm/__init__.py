@@ -1,0 +1,14 @@
+"""fame_mm: FAME motion-aware contrastive video pretraining for mmaction2.
+
+Importing the package applies the upstream workarounds (see
+:mod:`fame_mm.upstream_fixes`) and registers every component into the
+mmaction2 registries, so ``custom_imports = dict(imports=['fame_mm'])`` in a
+config is all a user of the stock mmaction2 tools needs.
+"""
+from .upstream_fixes import apply_import_time_fixes
+
+apply_import_time_fixes()
+
+from . import datasets, evaluation, models  # noqa: E402,F401  (registers)
+
+__version__ = '0.1.0'

@@ -1,0 +1,711 @@
+"""Procedural "synthetic motion" videos: demo dataset and bias benchmark.
+
+Every video shows one textured object (disc, square, triangle, pentagon or
+hexagon with a random colour, texture and orientation) moving over a STATIC
+textured background. The label is the motion pattern (see
+:data:`MOTION_CLASSES`):
+
+* ``left`` / ``right`` / ``up`` / ``down``: straight translation across
+  most of the frame, at constant speed;
+* ``clockwise`` / ``counterclockwise``: the object orbits a point near the
+  frame centre (about 3/4 of a turn). Directions are as seen on screen, i.e.
+  in image coordinates with x pointing right and y pointing DOWN:
+  ``clockwise`` goes right -> down -> left -> up (the polar angle
+  ``atan2(y - cy, x - cx)`` increases). The object does not spin;
+* ``zoom_in`` / ``zoom_out``: the object stays in place and its scale grows /
+  shrinks linearly in time by a factor of about 4 (its texture scales too).
+
+Backgrounds come from :data:`BACKGROUND_FAMILIES` (stripes, checkerboard,
+blobs, gradient, rings, dots); each family has a distinct structure with
+random colours, scale, orientation and phase. ``background_label_correlation``
+ties the family to the label (``family = label % num_background_families``)
+with that probability, so that a model can "cheat" from the background; 0
+means independent.
+
+Rendering is pure numpy and deterministic: the same arguments give
+byte-identical frames. Only :func:`generate_motion_dataset` (which writes mp4
+files) needs OpenCV, imported lazily.
+"""
+from __future__ import annotations
+
+import colorsys
+import hashlib
+import json
+import os
+import re
+from typing import Any
+
+import numpy as np
+
+try:  # POSIX only; without it concurrent callers are not serialised.
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None
+
+__all__ = [
+    'MOTION_CLASSES', 'BACKGROUND_FAMILIES', 'OBJECT_SHAPES',
+    'GENERATOR_VERSION', 'LOCK_FILENAME', 'render_background',
+    'render_motion_sample', 'render_motion_video', 'generate_motion_dataset'
+]
+
+MOTION_CLASSES: tuple[str, ...] = ('left', 'right', 'up', 'down',
+                                   'clockwise', 'counterclockwise',
+                                   'zoom_in', 'zoom_out')
+BACKGROUND_FAMILIES: tuple[str, ...] = ('stripes', 'checkerboard', 'blobs',
+                                        'gradient', 'rings', 'dots')
+OBJECT_SHAPES: tuple[str, ...] = ('disc', 'square', 'triangle', 'pentagon',
+                                  'hexagon')
+# Bump when the rendering changes: existing datasets are then regenerated.
+GENERATOR_VERSION = 1
+LOCK_FILENAME = '.synthetic_motion.lock'
+
+# Independent random streams of one video: the background does not depend on
+# the label and the object appearance does not depend on the label.
+_STREAM_BACKGROUND = 1
+_STREAM_OBJECT = 2
+_STREAM_FAMILY = 3
+
+_SHAPE_SIDES = dict(disc=0, square=4, triangle=3, pentagon=5, hexagon=6)
+# Circumradius multipliers giving roughly similar visual sizes.
+_SHAPE_SCALE = dict(
+    disc=1.0, square=1.1, triangle=1.25, pentagon=1.05, hexagon=1.0)
+_TEXTURES = ('stripes', 'checker', 'rings', 'spots')
+_SPLIT_RE = re.compile(r'^[A-Za-z0-9_\-]+$')
+
+
+# --- helpers ---
+def _rng(seed: int, index: int, stream: int) -> np.random.Generator:
+    """Generator of one (seed, video index, stream); all must be >= 0."""
+    return np.random.default_rng([int(seed), int(index), int(stream)])
+
+
+def _hsv(h: float, s: float, v: float) -> np.ndarray:
+    """HSV in [0, 1] -> RGB float32 array of shape (3,) in [0, 255]."""
+    rgb = colorsys.hsv_to_rgb(h % 1.0, s, v)
+    return np.asarray(rgb, dtype=np.float32) * 255.0
+
+
+def _colour_pair(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Two background colours, each (3,), differing in brightness and hue."""
+    h = rng.random()
+    v1 = rng.uniform(0.6, 0.95)
+    c1 = _hsv(h, rng.uniform(0.15, 0.75), v1)
+    c2 = _hsv(h + rng.uniform(0.15, 0.5), rng.uniform(0.15, 0.75),
+              max(0.08, v1 - rng.uniform(0.3, 0.5)))
+    if rng.random() < 0.5:
+        c1, c2 = c2, c1
+    return c1, c2
+
+
+def _grid(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel-centre coordinates ``(ys, xs)``, each float32 (H, W)."""
+    ys, xs = np.meshgrid(
+        np.arange(height, dtype=np.float32) + 0.5,
+        np.arange(width, dtype=np.float32) + 0.5,
+        indexing='ij')
+    return ys, xs
+
+
+def _soft(x: np.ndarray, sharpness: float = 4.0) -> np.ndarray:
+    """Map a signed signal to a soft 0/1 pattern in [0, 1]."""
+    return 0.5 + 0.5 * np.tanh(sharpness * x)
+
+
+def _smooth_noise(rng: np.random.Generator, height: int, width: int,
+                  cells: int) -> np.ndarray:
+    """Value noise with ``cells`` cells across, float32 (H, W) in [0, 1]."""
+    n = max(2, int(cells))
+    lattice = rng.random((n + 1, n + 1)).astype(np.float32)
+    fy = (np.arange(height, dtype=np.float32) + 0.5) / height * n
+    fx = (np.arange(width, dtype=np.float32) + 0.5) / width * n
+    y0 = np.minimum(fy.astype(np.int64), n - 1)
+    x0 = np.minimum(fx.astype(np.int64), n - 1)
+    ty = fy - y0
+    tx = fx - x0
+    ty = (ty * ty * (3 - 2 * ty))[:, None]  # smoothstep
+    tx = (tx * tx * (3 - 2 * tx))[None, :]
+    top = lattice[y0][:, x0] * (1 - tx) + lattice[y0][:, x0 + 1] * tx
+    bottom = (lattice[y0 + 1][:, x0] * (1 - tx) +
+              lattice[y0 + 1][:, x0 + 1] * tx)
+    return top + (bottom - top) * ty
+
+
+def _mix(c1: np.ndarray, c2: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Blend colours (3,) by weights (H, W) in [0, 1] -> float (H, W, 3)."""
+    w = weight[..., None].astype(np.float32)
+    return c1[None, None, :] * (1.0 - w) + c2[None, None, :] * w
+
+
+def _rotated(xs: np.ndarray, ys: np.ndarray,
+             angle: float) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates rotated by ``-angle``: ``(u, v)``, each like ``xs``."""
+    c, s = float(np.cos(angle)), float(np.sin(angle))
+    return xs * c + ys * s, ys * c - xs * s
+
+
+# --- backgrounds: each (rng, H, W) -> float (H, W, 3) RGB in [0, 255] ---
+def _bg_stripes(rng: np.random.Generator, height: int,
+                width: int) -> np.ndarray:
+    ys, xs = _grid(height, width)
+    base = rng.choice([0.0, 45.0, 90.0, 135.0])
+    angle = np.deg2rad(base + rng.uniform(-10, 10))
+    period = rng.uniform(0.1, 0.22) * min(height, width)
+    phase = rng.uniform(0, 2 * np.pi)
+    u, _ = _rotated(xs, ys, angle)
+    c1, c2 = _colour_pair(rng)
+    return _mix(c1, c2, _soft(np.sin(2 * np.pi * u / period + phase)))
+
+
+def _bg_checkerboard(rng: np.random.Generator, height: int,
+                     width: int) -> np.ndarray:
+    ys, xs = _grid(height, width)
+    angle = np.deg2rad(rng.uniform(-20, 20))
+    cell = rng.uniform(0.08, 0.18) * min(height, width)
+    ox, oy = rng.uniform(0, 2 * cell, size=2)
+    u, v = _rotated(xs, ys, angle)
+    checker = np.sin(np.pi * (u + ox) / cell) * np.sin(np.pi * (v + oy) / cell)
+    c1, c2 = _colour_pair(rng)
+    return _mix(c1, c2, _soft(checker, 6.0))
+
+
+def _bg_blobs(rng: np.random.Generator, height: int,
+              width: int) -> np.ndarray:
+    cells = int(rng.integers(3, 7))
+    n1 = _smooth_noise(rng, height, width, cells)
+    n2 = _smooth_noise(rng, height, width, cells + 2)
+    c1, c2 = _colour_pair(rng)
+    c3 = _hsv(rng.random(), rng.uniform(0.3, 0.8), rng.uniform(0.3, 0.9))
+    out = _mix(c1, c2, _soft(n1 - 0.5, 10.0))
+    w3 = _soft(n2 - 0.62, 12.0)[..., None]
+    return out * (1 - w3) + c3[None, None, :] * w3
+
+
+def _bg_gradient(rng: np.random.Generator, height: int,
+                 width: int) -> np.ndarray:
+    ys, xs = _grid(height, width)
+    u, _ = _rotated(xs, ys, rng.uniform(0, 2 * np.pi))
+    u = (u - u.min()) / max(float(u.max() - u.min()), 1e-6)
+    gamma = rng.uniform(0.6, 1.6)
+    c1, c2 = _colour_pair(rng)
+    return _mix(c1, c2, u**gamma)
+
+
+def _bg_rings(rng: np.random.Generator, height: int,
+              width: int) -> np.ndarray:
+    ys, xs = _grid(height, width)
+    cx = rng.uniform(-0.3, 1.3) * width
+    cy = rng.uniform(-0.3, 1.3) * height
+    period = rng.uniform(0.1, 0.2) * min(height, width)
+    phase = rng.uniform(0, 2 * np.pi)
+    r = np.sqrt((xs - cx)**2 + (ys - cy)**2)
+    c1, c2 = _colour_pair(rng)
+    return _mix(c1, c2, _soft(np.sin(2 * np.pi * r / period + phase)))
+
+
+def _bg_dots(rng: np.random.Generator, height: int,
+             width: int) -> np.ndarray:
+    ys, xs = _grid(height, width)
+    spacing = rng.uniform(0.14, 0.24) * min(height, width)
+    radius = rng.uniform(0.2, 0.35) * spacing
+    angle = np.deg2rad(rng.uniform(0, 90))
+    ox, oy = rng.uniform(0, spacing, size=2)
+    u, v = _rotated(xs, ys, angle)
+    u = (u + ox) / spacing
+    v = (v + oy) / spacing
+    dist = np.sqrt((u - np.round(u))**2 + (v - np.round(v))**2) * spacing
+    c1, c2 = _colour_pair(rng)
+    return _mix(c1, c2, np.clip(radius - dist + 0.5, 0.0, 1.0))
+
+
+_BACKGROUND_RENDERERS = dict(
+    stripes=_bg_stripes,
+    checkerboard=_bg_checkerboard,
+    blobs=_bg_blobs,
+    gradient=_bg_gradient,
+    rings=_bg_rings,
+    dots=_bg_dots)
+
+
+def _check_size(height: int, width: int) -> None:
+    if height < 16 or width < 16:
+        raise ValueError(
+            f'height and width must be >= 16, got {height}x{width}')
+
+
+def _background_float(index: int, background_family: int, seed: int,
+                      height: int, width: int) -> np.ndarray:
+    """Unquantised background, float32 (H, W, 3) RGB in [0, 255]."""
+    if not 0 <= background_family < len(BACKGROUND_FAMILIES):
+        raise ValueError(
+            f'background_family must be in [0, {len(BACKGROUND_FAMILIES)}), '
+            f'got {background_family}')
+    rng = _rng(seed, index, _STREAM_BACKGROUND)
+    renderer = _BACKGROUND_RENDERERS[BACKGROUND_FAMILIES[background_family]]
+    bg = renderer(rng, height, width)
+    return np.clip(bg, 0.0, 255.0).astype(np.float32)
+
+
+def render_background(index: int, background_family: int, seed: int,
+                      height: int, width: int) -> np.ndarray:
+    """Render the static background of video ``index`` alone (no object).
+
+    It is exactly the background of :func:`render_motion_video` with the
+    same ``index``, ``background_family`` and ``seed``, whatever the label.
+
+    Args:
+        index: Video index (>= 0).
+        background_family: Index into :data:`BACKGROUND_FAMILIES`.
+        seed: Seed (>= 0).
+        height: Frame height H (>= 16).
+        width: Frame width W (>= 16).
+
+    Returns:
+        uint8 array of shape (H, W, 3), RGB.
+    """
+    _check_size(height, width)
+    bg = _background_float(index, background_family, seed, height, width)
+    return np.rint(bg).astype(np.uint8)
+
+
+# --- object ---
+def _shape_sdf(shape: str, lx: np.ndarray, ly: np.ndarray) -> np.ndarray:
+    """Signed distance (< 0 inside) to a unit-circumradius shape.
+
+    ``lx, ly`` are object-local coordinates. Exact for the disc; for regular
+    polygons the max over the edges' half-planes, exact inside and close
+    enough outside for one-pixel anti-aliasing.
+    """
+    sides = _SHAPE_SIDES[shape]
+    if sides == 0:
+        return np.sqrt(lx * lx + ly * ly) - 1.0
+    apothem = float(np.cos(np.pi / sides))
+    sdf = None
+    for k in range(sides):
+        a = (2 * k + 1) * np.pi / sides - np.pi / 2
+        d = lx * float(np.cos(a)) + ly * float(np.sin(a)) - apothem
+        sdf = d if sdf is None else np.maximum(sdf, d)
+    return sdf
+
+
+def _texture(kind: str, params: np.ndarray, lx: np.ndarray,
+             ly: np.ndarray) -> np.ndarray:
+    """Object texture in [0, 1] in local coords (moves and scales with it)."""
+    freq, angle, phase = (float(p) for p in params)
+    if kind == 'stripes':
+        u, _ = _rotated(lx, ly, angle)
+        return _soft(np.sin(freq * u + phase))
+    if kind == 'checker':
+        checker = np.sin(freq * lx + phase) * np.sin(freq * ly + phase)
+        return _soft(checker, 6.0)
+    if kind == 'rings':
+        return _soft(np.sin(freq * np.sqrt(lx * lx + ly * ly) + phase))
+    return _soft(np.cos(freq * lx + phase) + np.cos(freq * ly) - 0.8)  # spots
+
+
+def _sample_object(rng: np.random.Generator, bg_mean: np.ndarray,
+                   size: float) -> dict[str, Any]:
+    """Draw the object appearance: shape, size, colours, texture, rim."""
+    shape = OBJECT_SHAPES[int(rng.integers(len(OBJECT_SHAPES)))]
+    radius = rng.uniform(0.10, 0.13) * size * _SHAPE_SCALE[shape]
+    orientation = rng.uniform(0, 2 * np.pi)
+    texture = _TEXTURES[int(rng.integers(len(_TEXTURES)))]
+    tex_params = np.array([
+        rng.uniform(2.5, 4.5) * np.pi,
+        rng.uniform(0, np.pi),
+        rng.uniform(0, 2 * np.pi)
+    ])
+    # Saturated colours, redrawn (deterministically) until clearly unlike the
+    # mean background colour; the best of 24 draws otherwise.
+    best, best_dist = None, -1.0
+    for _ in range(24):
+        h = rng.random()
+        c1 = _hsv(h, rng.uniform(0.65, 1.0), rng.uniform(0.7, 1.0))
+        c2 = _hsv(h + rng.uniform(-0.12, 0.12), rng.uniform(0.65, 1.0),
+                  rng.uniform(0.25, 0.5))
+        dist = float(np.linalg.norm(0.5 * (c1 + c2) - bg_mean))
+        if dist > best_dist:
+            best, best_dist = (c1, c2), dist
+        if dist >= 90.0:
+            break
+    # A one-pixel outline contrasting with the background.
+    luminance = float(bg_mean @ np.array([0.299, 0.587, 0.114]))
+    rim = np.full(3, 0.0 if luminance > 110 else 255.0, np.float32)
+    return dict(
+        shape=shape,
+        radius=radius,
+        orientation=orientation,
+        texture=texture,
+        tex_params=tex_params,
+        colours=best,
+        rim=rim)
+
+
+def _trajectory(rng: np.random.Generator, label: int, num_frames: int,
+                height: int, width: int,
+                radius: float) -> tuple[np.ndarray, np.ndarray]:
+    """Object centre per frame, (T, 2) as (x, y) pixels, and scale, (T,).
+
+    Every motion parameter is drawn whatever the label, so the number of
+    draws does not depend on the label.
+    """
+    size = min(height, width)
+    t = np.linspace(0.0, 1.0, num_frames)
+    # At the ends of a translation at most ~15 % of the object is outside.
+    margin = 0.6 * radius
+    travel_frac = rng.uniform(0.6, 0.75)  # translation
+    mid_jit = rng.uniform(-0.05, 0.05)
+    cross_frac = rng.uniform(0.3, 0.7)
+    orbit_frac = rng.uniform(0.2, 0.27)  # orbit
+    orbit_jit = rng.uniform(-0.06, 0.06, size=2)
+    theta0 = rng.uniform(0, 2 * np.pi)
+    sweep = rng.uniform(1.3, 1.7) * np.pi
+    zoom_small = rng.uniform(0.4, 0.5)  # zoom
+    zoom_large = rng.uniform(1.8, 2.1)
+    zoom_jit = rng.uniform(-0.08, 0.08, size=2)
+
+    name = MOTION_CLASSES[label]
+    scale = np.ones(num_frames)
+    if name in ('left', 'right', 'up', 'down'):
+        horizontal = name in ('left', 'right')
+        extent = width if horizontal else height
+        other = height if horizontal else width
+        travel = min(travel_frac * extent, extent - 2 * margin)
+        mid = np.clip((0.5 + mid_jit) * extent, margin + travel / 2,
+                      extent - margin - travel / 2)
+        sign = -1.0 if name in ('left', 'up') else 1.0
+        along = mid + sign * travel * (t - 0.5)
+        across = np.full(num_frames, cross_frac * other)
+        xy = [along, across] if horizontal else [across, along]
+        centre = np.stack(xy, axis=1)
+    elif name in ('clockwise', 'counterclockwise'):
+        orbit = min(orbit_frac * size, size / 2 - margin - 1)
+        orbit = max(orbit, 0.15 * size)
+        cx = np.clip(width / 2 + orbit_jit[0] * size, orbit + margin,
+                     width - orbit - margin)
+        cy = np.clip(height / 2 + orbit_jit[1] * size, orbit + margin,
+                     height - orbit - margin)
+        # y points down, so an increasing angle turns clockwise on screen.
+        sign = 1.0 if name == 'clockwise' else -1.0
+        theta = theta0 + sign * sweep * t
+        centre = np.stack(
+            [cx + orbit * np.cos(theta), cy + orbit * np.sin(theta)], axis=1)
+    else:
+        # Linear in time: the outline moves ~0.35 px/frame at 64x64, T=32.
+        grow = t if name == 'zoom_in' else 1.0 - t
+        scale = zoom_small + (zoom_large - zoom_small) * grow
+        reach = zoom_large * radius + 1.0  # the largest object stays inside
+        cx = np.clip(width / 2 + zoom_jit[0] * size, reach,
+                     max(reach, width - reach))
+        cy = np.clip(height / 2 + zoom_jit[1] * size, reach,
+                     max(reach, height - reach))
+        centre = np.tile(np.array([[cx, cy]]), (num_frames, 1))
+    return centre.astype(np.float32), scale.astype(np.float32)
+
+
+def render_motion_sample(index: int, label: int, background_family: int,
+                         seed: int, num_frames: int, height: int,
+                         width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Render one video together with the object's coverage.
+
+    Args:
+        index: Video index (>= 0); with ``seed`` it selects the random draws.
+        label: Motion class, index into :data:`MOTION_CLASSES`.
+        background_family: Index into :data:`BACKGROUND_FAMILIES`.
+        seed: Seed (>= 0). The generators are
+            ``numpy.random.default_rng([seed, index, stream])``, one stream
+            for the background and one for the object and its motion.
+        num_frames: Number of frames T (>= 2).
+        height: Frame height H (>= 16).
+        width: Frame width W (>= 16).
+
+    Returns:
+        ``(frames, alpha)``: frames, uint8 (T, H, W, 3) RGB; alpha, float32
+        (T, H, W) in [0, 1], the object's coverage of each pixel. Where
+        alpha is 0 the frame equals :func:`render_background` exactly.
+    """
+    if not 0 <= label < len(MOTION_CLASSES):
+        raise ValueError(
+            f'label must be in [0, {len(MOTION_CLASSES)}), got {label}')
+    if num_frames < 2:
+        raise ValueError(f'num_frames must be >= 2, got {num_frames}')
+    if index < 0 or seed < 0:
+        raise ValueError(f'index and seed must be >= 0, got {index}, {seed}')
+    _check_size(height, width)
+    bg = _background_float(index, background_family, seed, height, width)
+    bg_q = np.rint(bg)  # quantised once: equals render_background
+    rng = _rng(seed, index, _STREAM_OBJECT)
+    bg_mean = bg.reshape(-1, 3).mean(0)
+    obj = _sample_object(rng, bg_mean, float(min(height, width)))
+    centre, scale = _trajectory(rng, label, num_frames, height, width,
+                                obj['radius'])
+
+    frames = np.repeat(bg_q.astype(np.uint8)[None], num_frames, axis=0)
+    alpha = np.zeros((num_frames, height, width), np.float32)
+    c1, c2 = obj['colours']
+    rim_width = max(1.0, min(height, width) / 64.0)
+    for t in range(num_frames):  # render the object's bounding box only
+        radius = float(obj['radius'] * scale[t])
+        cx, cy = float(centre[t, 0]), float(centre[t, 1])
+        x0 = max(0, int(np.floor(cx - radius)) - 2)
+        x1 = min(width, int(np.ceil(cx + radius)) + 2)
+        y0 = max(0, int(np.floor(cy - radius)) - 2)
+        y1 = min(height, int(np.ceil(cy + radius)) + 2)
+        if x0 >= x1 or y0 >= y1:
+            continue
+        dy, dx = np.meshgrid(
+            np.arange(y0, y1, dtype=np.float32) + (0.5 - cy),
+            np.arange(x0, x1, dtype=np.float32) + (0.5 - cx),
+            indexing='ij')
+        # object-local coordinates, unit circumradius
+        lx, ly = _rotated(dx / radius, dy / radius, obj['orientation'])
+        sdf = _shape_sdf(obj['shape'], lx, ly) * radius  # in pixels
+        a = np.clip(0.5 - sdf, 0.0, 1.0)
+        tex = _texture(obj['texture'], obj['tex_params'], lx, ly)[..., None]
+        colour = c1 * (1.0 - tex) + c2 * tex
+        rim = np.clip(sdf + rim_width + 0.5, 0.0, 1.0)[..., None]
+        colour = colour * (1.0 - rim) + obj['rim'] * rim
+        a3 = a[..., None]
+        crop = bg_q[y0:y1, x0:x1] * (1.0 - a3) + colour * a3
+        frames[t, y0:y1, x0:x1] = np.clip(np.rint(crop), 0, 255)
+        alpha[t, y0:y1, x0:x1] = a
+    return frames, alpha
+
+
+def render_motion_video(index: int, label: int, background_family: int,
+                        seed: int, num_frames: int, height: int,
+                        width: int) -> np.ndarray:
+    """Render one synthetic motion video.
+
+    Arguments as in :func:`render_motion_sample`, which also returns the
+    object's coverage.
+
+    Returns:
+        uint8 array of shape (T, H, W, 3), RGB.
+    """
+    return render_motion_sample(index, label, background_family, seed,
+                                num_frames, height, width)[0]
+
+
+# --- dataset ---
+def _split_seed(seed: int, split: str) -> int:
+    """Per-split video seed (63 bits), the same in every process."""
+    text = f'fame_mm.synthetic_motion:{int(seed)}:{split}'
+    digest = hashlib.sha256(text.encode()).digest()
+    return int.from_bytes(digest[:8], 'little') >> 1
+
+
+def _assign(video_seed: int, num_videos: int, num_classes: int,
+            num_families: int, correlation: float) -> list[tuple[int, int]]:
+    """``(label, background_family)`` per video; label = index % classes."""
+    out = []
+    for index in range(num_videos):
+        label = index % num_classes
+        rng = _rng(video_seed, index, _STREAM_FAMILY)
+        tied = rng.random() < correlation
+        random_family = int(rng.integers(num_families))
+        out.append((label, label % num_families if tied else random_family))
+    return out
+
+
+def _write_mp4(path: str, frames: np.ndarray, fps: int) -> None:
+    """Write RGB uint8 frames (T, H, W, 3) as mp4 ('mp4v') with OpenCV."""
+    import cv2  # lazy: rendering does not need OpenCV
+
+    height, width = frames.shape[1:3]
+    fourcc = cv2.VideoWriter_fourcc(*'mp4v')
+    writer = cv2.VideoWriter(path, fourcc, float(fps), (width, height))
+    if not writer.isOpened():
+        raise RuntimeError(f'cv2.VideoWriter could not open {path!r}')
+    try:
+        for frame in frames:
+            writer.write(np.ascontiguousarray(frame[..., ::-1]))  # to BGR
+    finally:
+        writer.release()
+    if not os.path.isfile(path) or os.path.getsize(path) == 0:
+        raise RuntimeError(f'cv2.VideoWriter wrote nothing to {path!r}')
+
+
+def _load_json(path: str) -> Any:
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def _is_complete(out_dir: str, ann_file: str, meta_file: str,
+                 args: dict) -> bool:
+    """Annotation present, meta records ``args``, every video present."""
+    if not os.path.isfile(ann_file):
+        return False
+    meta = _load_json(meta_file)
+    if not isinstance(meta, dict) or meta.get('args') != args:
+        return False
+    videos = meta.get('videos', [])
+    return len(videos) == args['num_videos'] and all(
+        os.path.isfile(os.path.join(out_dir, v['filename'])) for v in videos)
+
+
+def _atomic_write_text(path: str, text: str) -> None:
+    tmp = f'{path}.tmp{os.getpid()}'
+    with open(tmp, 'w') as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _generate(out_dir: str, ann_file: str, meta_file: str,
+              args: dict) -> None:
+    """Write every file of one split; called with the lock held."""
+    split = args['split']
+    video_dir = os.path.join(out_dir, 'videos')
+    os.makedirs(video_dir, exist_ok=True)
+    # Invalidate first, so that an interrupted run never looks complete.
+    for path in (ann_file, meta_file):
+        if os.path.exists(path):
+            os.remove(path)
+    num_videos = args['num_videos']
+    digits = max(5, len(str(num_videos - 1)))
+    names = [f'{split}_{i:0{digits}d}.mp4' for i in range(num_videos)]
+    # Remove stale videos and temporaries of this split (not other splits).
+    own = re.compile(rf'^\.?{re.escape(split)}_\d+(\.tmp\d+)?\.mp4$')
+    keep = set(names)
+    for name in os.listdir(video_dir):
+        if own.match(name) and name not in keep:
+            os.remove(os.path.join(video_dir, name))
+
+    video_seed = _split_seed(args['seed'], split)
+    assignment = _assign(video_seed, num_videos, args['num_classes'],
+                         args['num_background_families'],
+                         args['background_label_correlation'])
+    videos = []
+    for index, (name, (label, family)) in enumerate(zip(names, assignment)):
+        frames = render_motion_video(index, label, family, video_seed,
+                                     args['num_frames'], args['height'],
+                                     args['width'])
+        tmp = os.path.join(video_dir, f'.{name[:-4]}.tmp{os.getpid()}.mp4')
+        _write_mp4(tmp, frames, args['fps'])
+        os.replace(tmp, os.path.join(video_dir, name))
+        videos.append(
+            dict(
+                filename=f'videos/{name}',
+                label=label,
+                label_name=MOTION_CLASSES[label],
+                background_family=family,
+                background_family_name=BACKGROUND_FAMILIES[family]))
+    meta = dict(
+        args=args,
+        video_seed=video_seed,
+        classes=list(MOTION_CLASSES[:args['num_classes']]),
+        background_families=list(
+            BACKGROUND_FAMILIES[:args['num_background_families']]),
+        videos=videos)
+    _atomic_write_text(meta_file, json.dumps(meta, indent=1))
+    lines = ''.join(f"{v['filename']} {v['label']}\n" for v in videos)
+    _atomic_write_text(ann_file, lines)  # last: marks a complete split
+
+
+def generate_motion_dataset(out_dir: str,
+                            num_videos: int,
+                            seed: int = 0,
+                            num_classes: int = 8,
+                            num_frames: int = 32,
+                            height: int = 64,
+                            width: int = 64,
+                            fps: int = 25,
+                            num_background_families: int = 4,
+                            background_label_correlation: float = 0.0,
+                            split: str = 'train') -> str:
+    """Write a synthetic motion dataset in mmaction2 ``VideoDataset`` format.
+
+    Files, relative to ``out_dir``:
+
+    * ``videos/{split}_{index:05d}.mp4``: mp4 ('mp4v') of T frames, H x W;
+    * ``{split}_meta.json``: ``args`` (every argument and
+      ``generator_version``), ``video_seed``, ``classes``,
+      ``background_families`` and ``videos``: per video ``filename``,
+      ``label``, ``label_name``, ``background_family`` and
+      ``background_family_name``;
+    * ``{split}_list.txt``: one line ``videos/{split}_{index:05d}.mp4 LABEL``
+      per video, written last (atomically): it marks a complete split.
+
+    Labels are ``index % num_classes`` (balanced). Video ``index`` is
+    :func:`render_motion_video` with ``seed=meta['video_seed']``, a hash of
+    ``(seed, split)``: splits with the same seed hold different videos and
+    can share ``out_dir``. With probability ``background_label_correlation``
+    a video's background family is ``label % num_background_families``,
+    otherwise it is uniform over the first ``num_background_families`` of
+    :data:`BACKGROUND_FAMILIES` (so it may still equal the tied one).
+
+    Idempotent: if the annotation exists and the meta records the same
+    arguments (and all videos exist), nothing is written; otherwise the
+    split is regenerated. Process-safe: concurrent callers (e.g. DDP ranks)
+    serialise on an ``fcntl.flock`` of ``out_dir/`` :data:`LOCK_FILENAME`;
+    the ones that waited then find the finished data.
+
+    Args:
+        out_dir: Output folder, created if missing.
+        num_videos: Number of videos (>= 1).
+        seed: Seed (>= 0).
+        num_classes: Use the first ``num_classes`` of :data:`MOTION_CLASSES`
+            (1..8). Default 8: translation, rotation and zoom; 4 gives the
+            translation-only subset.
+        num_frames: Frames per video T (>= 2).
+        height: Frame height H (>= 16; even sizes suit mp4 best).
+        width: Frame width W (>= 16).
+        fps: Frame rate stored in the mp4 files.
+        num_background_families: Background families used (1..6).
+        background_label_correlation: Probability in [0, 1] that a video's
+            background family is tied to its label.
+        split: Split name (letters, digits, '_', '-'), used in file names.
+
+    Returns:
+        The annotation file, ``os.path.join(out_dir, f'{split}_list.txt')``.
+    """
+    if num_videos < 1:
+        raise ValueError(f'num_videos must be >= 1, got {num_videos}')
+    if not 1 <= num_classes <= len(MOTION_CLASSES):
+        raise ValueError(f'num_classes must be in [1, {len(MOTION_CLASSES)}]'
+                         f', got {num_classes}')
+    if not 1 <= num_background_families <= len(BACKGROUND_FAMILIES):
+        raise ValueError('num_background_families must be in [1, '
+                         f'{len(BACKGROUND_FAMILIES)}], '
+                         f'got {num_background_families}')
+    if not 0.0 <= background_label_correlation <= 1.0:
+        raise ValueError('background_label_correlation must be in [0, 1], '
+                         f'got {background_label_correlation}')
+    if seed < 0 or num_frames < 2 or fps < 1:
+        raise ValueError('need seed >= 0, num_frames >= 2 and fps >= 1, '
+                         f'got {seed}, {num_frames}, {fps}')
+    if not _SPLIT_RE.match(split):
+        raise ValueError(
+            f'split must match {_SPLIT_RE.pattern}, got {split!r}')
+    _check_size(height, width)
+    args = dict(
+        num_videos=int(num_videos),
+        seed=int(seed),
+        num_classes=int(num_classes),
+        num_frames=int(num_frames),
+        height=int(height),
+        width=int(width),
+        fps=int(fps),
+        num_background_families=int(num_background_families),
+        background_label_correlation=float(background_label_correlation),
+        split=split,
+        generator_version=GENERATOR_VERSION)
+    ann_file = os.path.join(out_dir, f'{split}_list.txt')
+    meta_file = os.path.join(out_dir, f'{split}_meta.json')
+    if _is_complete(out_dir, ann_file, meta_file, args):  # fast, no lock
+        return ann_file
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, LOCK_FILENAME), 'a+') as lock:
+        if fcntl is not None:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        try:
+            if not _is_complete(out_dir, ann_file, meta_file, args):
+                _generate(out_dir, ann_file, meta_file, args)
+        finally:
+            if fcntl is not None:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+    return ann_file

@@ -1,0 +1,79 @@
+"""Decord loading that names the file and the fix when a video is bad."""
+from typing import Dict
+
+import numpy as np
+from mmaction.datasets.transforms import DecordDecode, DecordInit
+from mmaction.registry import TRANSFORMS
+
+_REENCODE_HINT = ('Re-encode it (for example `ffmpeg -i IN -c:v libx264 '
+                  '-pix_fmt yuv420p OUT.mp4`) or remove it from the '
+                  'annotation file.')
+
+
+class VideoReadError(RuntimeError):
+    """A video cannot be opened or decoded; the message names the file."""
+
+
+@TRANSFORMS.register_module()
+class CheckedDecordInit(DecordInit):
+    """``DecordInit`` with clear errors for missing, unreadable or empty files.
+
+    Required keys: ``filename``. Added keys: ``video_reader``,
+    ``total_frames``, ``avg_fps``. Raises :class:`VideoReadError`, which
+    :class:`~fame_mm.datasets.ContrastiveVideoDataset` can turn into a
+    warning and another sample during training.
+    """
+
+    def transform(self, results: Dict) -> Dict:
+        """Open the video once; fail with the file name and the fix."""
+        filename = results['filename']
+        try:
+            reader = self._get_video_reader(filename)
+        except FileNotFoundError as err:
+            raise VideoReadError(
+                f'Video file not found: {filename}. Check `data_root`, '
+                '`data_prefix` and the paths in the annotation file.'
+            ) from err
+        except Exception as err:  # decord raises its own DECORDError
+            raise VideoReadError(
+                f'Cannot open video {filename} with decord ({err}). The file '
+                f'is corrupt or not a video. {_REENCODE_HINT}') from err
+        if len(reader) == 0:
+            raise VideoReadError(
+                f'Video {filename} has no frames. {_REENCODE_HINT}')
+        results['video_reader'] = reader
+        results['total_frames'] = len(reader)
+        results['avg_fps'] = reader.get_avg_fps()
+        return results
+
+
+@TRANSFORMS.register_module()
+class CheckedDecordDecode(DecordDecode):
+    """Decode all requested frames with one reader, in one batch.
+
+    Overlapping clips share frames: every distinct frame is decoded once and
+    the clips are assembled from them. Decoding errors (truncated files)
+    raise :class:`VideoReadError` naming the file.
+
+    Required keys: ``video_reader``, ``frame_inds``, ``filename``.
+    Added keys: ``imgs`` (list of ``H x W x 3`` uint8 RGB frames),
+    ``original_shape``, ``img_shape``.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(mode='accurate')
+
+    def _decord_load_frames(self, container: object,
+                            frame_inds: np.ndarray) -> list:
+        unique_inds, positions = np.unique(frame_inds, return_inverse=True)
+        frames = container.get_batch(unique_inds).asnumpy()
+        return list(frames[positions])
+
+    def transform(self, results: Dict) -> Dict:
+        """Decode ``frame_inds``; fail with the file name and the fix."""
+        try:
+            return super().transform(results)
+        except Exception as err:
+            raise VideoReadError(
+                f'Failed to decode frames of {results["filename"]} ({err}); '
+                f'the file may be truncated. {_REENCODE_HINT}') from err

@@ -1,0 +1,1 @@
+"""Evaluation metrics (retrieval, kNN) live here."""

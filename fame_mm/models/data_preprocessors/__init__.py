@@ -1,0 +1,3 @@
+from .contrastive_data_preprocessor import ContrastiveDataPreprocessor
+
+__all__ = ['ContrastiveDataPreprocessor']

@@ -1,0 +1,3 @@
+from .moco_head import MoCoHead
+
+__all__ = ['MoCoHead']

@@ -1,0 +1,3 @@
+from .moco_recognizer import MoCoRecognizer
+
+__all__ = ['MoCoRecognizer']

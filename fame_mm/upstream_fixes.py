@@ -1,0 +1,181 @@
+"""Workarounds for known problems of the OpenMMLab stack fame_mm builds on.
+
+Every workaround lives in this module, names the upstream issue it works
+around, and is applied only where the problem exists, so each one becomes a
+no-op once upstream is fixed. ``import fame_mm`` applies the import-time ones;
+the tools call :func:`adapt_cfg_to_cpu_distributed` before building a Runner.
+
+1. ``mmaction2 1.2.0`` wheel lacks ``mmaction/models/localizers/drn``
+   (open-mmlab/mmaction2#2714): ``import mmaction.models`` and
+   ``register_all_modules()`` fail. We install a placeholder package and
+   register a ``DRN`` that raises a clear error when someone builds it.
+2. ``torch >= 2.6`` loads with ``weights_only=True`` by default; mmengine
+   0.10.x checkpoints hold ``HistoryBuffer`` and numpy objects, so
+   ``--resume`` fails with "Weights only load failed"
+   (open-mmlab/mmengine#1655). We allow-list exactly those types with
+   ``torch.serialization.add_safe_globals`` (``getattr`` only for
+   ``HistoryBuffer``'s statistics methods); ``weights_only`` stays on, so an
+   untrusted file still cannot run code.
+3. mmengine 0.10.x assumes CUDA under the ``pytorch`` launcher: its
+   ``_init_dist_pytorch`` calls ``torch.cuda.set_device`` and
+   ``Runner.wrap_model`` passes ``device_ids=[LOCAL_RANK]`` to DDP, both of
+   which fail on a machine without a GPU (no upstream issue found; see
+   ``mmengine/dist/utils.py`` and ``mmengine/runner/runner.py`` in 0.10.7).
+   :func:`adapt_cfg_to_cpu_distributed` switches such runs to gloo.
+"""
+import importlib.util
+import os
+import os.path as osp
+import pickle
+import sys
+import types
+from typing import Any, List
+
+import numpy as np
+import torch
+
+__all__ = [
+    'patch_mmaction_missing_drn', 'allow_mmengine_checkpoint_globals',
+    'adapt_cfg_to_cpu_distributed', 'apply_import_time_fixes'
+]
+
+_DRN_MODULE = 'mmaction.models.localizers.drn'
+
+
+class _MissingDRN:
+    """Stands in for mmaction2's DRN localizer, absent from the 1.2.0 wheel."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise ImportError(
+            'mmaction2 1.2.0 was installed from a wheel that lacks '
+            f'{_DRN_MODULE} (open-mmlab/mmaction2#2714), so the DRN localizer '
+            'is unavailable. Install mmaction2 from source to use DRN.')
+
+
+def _mmaction_has_drn() -> bool:
+    """Whether the installed mmaction2 ships the DRN package.
+
+    Looks at the files, because importing ``mmaction.models`` is exactly what
+    fails when the package is missing.
+    """
+    spec = importlib.util.find_spec('mmaction')
+    if spec is None or not spec.submodule_search_locations:
+        return True  # no mmaction2 at all: nothing to patch
+    package_dir = list(spec.submodule_search_locations)[0]
+    return osp.exists(
+        osp.join(package_dir, 'models', 'localizers', 'drn', '__init__.py'))
+
+
+def patch_mmaction_missing_drn() -> bool:
+    """Make ``import mmaction.models`` work without the DRN package.
+
+    Workaround for open-mmlab/mmaction2#2714.
+
+    Returns:
+        bool: True when the placeholder was installed.
+    """
+    if _mmaction_has_drn() or _DRN_MODULE in sys.modules:
+        return False
+    package = types.ModuleType(_DRN_MODULE)
+    package.__path__ = []  # a package, so "from .drn.drn import DRN" works
+    module = types.ModuleType(_DRN_MODULE + '.drn')
+    module.DRN = _MissingDRN
+    package.drn = module
+    sys.modules[_DRN_MODULE] = package
+    sys.modules[_DRN_MODULE + '.drn'] = module
+    from mmaction.registry import MODELS
+    MODELS.register_module(name='DRN', module=_MissingDRN)
+    return True
+
+
+def _history_buffer_statistic(owner: Any, name: str) -> Any:
+    """``getattr`` limited to ``HistoryBuffer``'s statistics methods.
+
+    ``HistoryBuffer.__getstate__`` pickles its statistics methods as
+    ``getattr(HistoryBuffer, 'mean')``. Loading them must not allow-list the
+    builtin ``getattr`` itself, so this stands in for it and refuses
+    anything else.
+    """
+    from mmengine.logging.history_buffer import HistoryBuffer
+    if owner is HistoryBuffer and name in ('min', 'max', 'current', 'mean'):
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(
+        f'refusing getattr({owner!r}, {name!r}) in a weights_only checkpoint')
+
+
+def _mmengine_checkpoint_globals() -> List[Any]:
+    """Types that mmengine 0.10.x writes into a training checkpoint."""
+    from mmengine.logging.history_buffer import HistoryBuffer
+    numpy_globals: List[Any] = [np.ndarray, np.dtype]
+    # numpy >= 1.25 pickles dtypes as classes of ``numpy.dtypes``.
+    numpy_globals += [
+        getattr(np.dtypes, name) for name in dir(getattr(np, 'dtypes', None))
+        if name.endswith('DType')
+    ]
+    # Scalars (np.float64(...)) pickle through ``numpy.core.multiarray.scalar``
+    # and arrays through ``_reconstruct``; numpy 2 moved them to ``_core``.
+    for module_name in ('numpy._core.multiarray', 'numpy.core.multiarray'):
+        try:
+            multiarray = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        numpy_globals += [multiarray._reconstruct, multiarray.scalar]
+    return [HistoryBuffer] + numpy_globals
+
+
+def allow_mmengine_checkpoint_globals() -> bool:
+    """Allow-list mmengine's checkpoint types for ``weights_only`` loading.
+
+    Workaround for open-mmlab/mmengine#1655 (torch >= 2.6 defaults
+    ``torch.load`` to ``weights_only=True``).
+
+    Returns:
+        bool: True when the types were added.
+    """
+    add_safe_globals = getattr(torch.serialization, 'add_safe_globals', None)
+    if add_safe_globals is None:  # torch < 2.4 loads without the allow-list
+        return False
+    add_safe_globals(_mmengine_checkpoint_globals())
+    try:  # the (object, name) form needs torch >= 2.6
+        add_safe_globals([(_history_buffer_statistic, 'builtins.getattr')])
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def adapt_cfg_to_cpu_distributed(cfg: Any, launcher: str) -> bool:
+    """Let a distributed run without CUDA use the gloo backend.
+
+    Initialises the process group with gloo before the Runner does (the
+    Runner then skips its CUDA-only ``init_dist``) and makes the model
+    wrapper use ``device_ids=None``, as DDP requires for CPU modules. Does
+    nothing when CUDA is available or the run is not distributed.
+
+    Args:
+        cfg (mmengine.Config): The run's config, modified in place.
+        launcher (str): ``'none'``, ``'pytorch'``, ``'slurm'`` or ``'mpi'``.
+
+    Returns:
+        bool: True when the config was adapted to CPU.
+    """
+    if launcher == 'none' or torch.cuda.is_available():
+        return False
+    import torch.distributed as torch_dist
+    dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    dist_cfg['backend'] = 'gloo'
+    if launcher == 'pytorch' and not torch_dist.is_initialized():
+        torch_dist.init_process_group(
+            backend='gloo',
+            rank=int(os.environ['RANK']),
+            world_size=int(os.environ['WORLD_SIZE']))
+    wrapper_cfg = cfg.get('model_wrapper_cfg') or dict(
+        type='MMDistributedDataParallel', broadcast_buffers=False)
+    wrapper_cfg['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper_cfg
+    return True
+
+
+def apply_import_time_fixes() -> None:
+    """Apply the workarounds that must be in place before mmaction imports."""
+    patch_mmaction_missing_drn()
+    allow_mmengine_checkpoint_globals()

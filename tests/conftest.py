@@ -1,0 +1,95 @@
+"""Shared fixtures: registries and small real videos written with OpenCV."""
+import os
+import os.path as osp
+import sys
+from typing import Callable, Optional
+
+import cv2
+import numpy as np
+import pytest
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, REPO_ROOT)
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+
+import fame_mm  # noqa: E402,F401  (applies upstream fixes, registers)
+from mmaction.utils import register_all_modules  # noqa: E402
+
+register_all_modules(init_default_scope=True)
+
+
+def write_video(path: str,
+                frames: np.ndarray,
+                fps: int = 25,
+                is_color: bool = True) -> str:
+    """Write ``T x H x W x 3`` RGB (or ``T x H x W`` gray) uint8 frames as mp4.
+
+    Args:
+        path (str): Output ``.mp4`` path.
+        frames (np.ndarray): Frames to write.
+        fps (int): Frame rate.
+        is_color (bool): Write a colour (3 channel) or grayscale stream.
+
+    Returns:
+        str: ``path``.
+    """
+    height, width = frames.shape[1:3]
+    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), fps,
+                             (width, height), is_color)
+    for frame in frames:
+        writer.write(frame[..., ::-1].copy() if is_color else frame)
+    writer.release()
+    return path
+
+
+def moving_square_frames(num_frames: int = 24,
+                         height: int = 48,
+                         width: int = 64,
+                         seed: int = 0) -> np.ndarray:
+    """A bright square moving right over a static noise background.
+
+    Returns:
+        np.ndarray: ``T x H x W x 3`` uint8 RGB.
+    """
+    rng = np.random.default_rng(seed)
+    background = rng.integers(0, 120, (height, width, 3), dtype=np.uint8)
+    frames = np.repeat(background[None], num_frames, axis=0)
+    size = max(4, height // 4)
+    for t in range(num_frames):
+        x = (2 * t) % max(1, width - size)
+        frames[t, height // 3:height // 3 + size, x:x + size] = (250, 40, 40)
+    return frames
+
+
+@pytest.fixture
+def make_video(tmp_path) -> Callable[..., str]:
+    """Factory writing a moving-square mp4 under ``tmp_path``."""
+
+    def _make(name: str = 'clip.mp4',
+              num_frames: int = 24,
+              height: int = 48,
+              width: int = 64,
+              seed: int = 0,
+              frames: Optional[np.ndarray] = None,
+              is_color: bool = True) -> str:
+        if frames is None:
+            frames = moving_square_frames(num_frames, height, width, seed)
+        return write_video(str(tmp_path / name), frames, is_color=is_color)
+
+    return _make
+
+
+@pytest.fixture(scope='session')
+def repo_root() -> str:
+    return REPO_ROOT
+
+
+@pytest.fixture(scope='session')
+def venv_python() -> str:
+    return sys.executable
+
+
+os.environ.setdefault('OMP_NUM_THREADS', '2')
+
+
+import tiny_backbone  # noqa: E402,F401  (registers TinyVideoBackbone)

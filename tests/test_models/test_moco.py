@@ -1,0 +1,173 @@
+"""MoCo head, recognizer and contrastive data preprocessor."""
+import copy
+
+import pytest
+import torch
+from mmaction.registry import MODELS
+
+from fame_mm.models.data_preprocessors.contrastive_data_preprocessor import (
+    KINETICS_MEAN, KINETICS_STD)
+
+
+def tiny_moco(queue_len=64, momentum=0.9, **kwargs):
+    cfg = dict(
+        type='MoCoRecognizer',
+        backbone=dict(type='TinyVideoBackbone', channels=16),
+        head=dict(type='MoCoHead', in_channels=16, hid_channels=32,
+                  out_channels=8, queue_len=queue_len, temperature=0.1),
+        momentum=momentum,
+        data_preprocessor=dict(type='ContrastiveDataPreprocessor'))
+    cfg.update(kwargs)
+    model = MODELS.build(cfg)
+    model.init_weights()
+    return model
+
+
+def random_views(batch=4, frames=4, size=16, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    return torch.randn(batch, 2, 3, frames, size, size, generator=gen)
+
+
+def test_head_enqueue_wraps_around():
+    head = MODELS.build(dict(type='MoCoHead', in_channels=4, hid_channels=4,
+                             out_channels=3, queue_len=8))
+    keys = [torch.full((4, 3), float(i)) for i in range(3)]
+    head.enqueue(keys[0])
+    assert int(head.queue_ptr) == 4
+    head.enqueue(keys[1])
+    assert int(head.queue_ptr) == 0
+    head.enqueue(keys[2])
+    assert int(head.queue_ptr) == 4
+    assert torch.equal(head.queue[:, :4], keys[2].t())
+    assert torch.equal(head.queue[:, 4:], keys[1].t())
+    names = dict(head.named_buffers())
+    assert 'queue' in names and 'queue_ptr' in names
+
+
+def test_head_rejects_queue_not_multiple_of_key_batch():
+    head = MODELS.build(dict(type='MoCoHead', in_channels=4, hid_channels=4,
+                             out_channels=3, queue_len=10))
+    with pytest.raises(ValueError, match='queue_len=10 is not a multiple'):
+        head.enqueue(torch.randn(4, 3))
+
+
+def test_head_loss_and_accuracy_on_known_logits():
+    head = MODELS.build(dict(type='MoCoHead', in_channels=4, hid_channels=4,
+                             out_channels=2, queue_len=4, temperature=0.5))
+    queries = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    keys = torch.tensor([[1.0, 0.0], [1.0, 0.0]])
+    negatives = torch.tensor([[0.0, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0]])
+    out = head.loss(queries, keys, negatives)
+    # row 0: positive 1/0.5=2 vs negatives 0 -> top1 hit; row 1: positive 0
+    # vs negative 2 -> miss at top1, hit at top5 (only 5 logits)
+    assert out['top1_acc'].item() == pytest.approx(0.5)
+    assert out['top5_acc'].item() == pytest.approx(1.0)
+    logits = torch.tensor([[2.0, 0, 0, 0, 0], [0, 2.0, 0, 0, 0]])
+    expected = torch.nn.functional.cross_entropy(logits, torch.zeros(
+        2, dtype=torch.long))
+    assert out['loss'].item() == pytest.approx(expected.item(), rel=1e-6)
+
+
+def test_key_encoder_starts_equal_then_follows_momentum():
+    model = tiny_moco(momentum=0.9)
+    query_params = dict(model.query_encoder().named_parameters())
+    key_params = dict(model.key_encoder.module.named_parameters())
+    for name, param in query_params.items():
+        assert torch.equal(param, key_params[name])
+        assert not key_params[name].requires_grad
+    old_keys = {n: p.detach().clone() for n, p in key_params.items()}
+    model.key_encoder.update_parameters(model.query_encoder())  # step 0 copy
+    with torch.no_grad():
+        for param in model.query_encoder().parameters():
+            param.add_(1.0)
+    model.key_encoder.update_parameters(model.query_encoder())
+    for name, param in query_params.items():
+        expected = 0.9 * old_keys[name] + 0.1 * param.detach()
+        torch.testing.assert_close(key_params[name], expected)
+
+
+def test_loss_enqueues_both_directions_against_the_old_queue():
+    model = tiny_moco(queue_len=64)
+    model.train()
+    queue_before = model.head.queue.clone()
+    torch.manual_seed(0)
+    losses = model(random_views(batch=4), mode='loss')
+    assert set(losses) == {'loss', 'top1_acc', 'top5_acc'}
+    assert torch.isfinite(losses['loss'])
+    assert int(model.head.queue_ptr) == 8  # 2 directions x 4 clips
+    assert torch.equal(model.head.queue[:, 8:], queue_before[:, 8:])
+    losses['loss'].backward()
+    assert model.backbone.conv.weight.grad is not None
+    assert model.key_encoder.module[0].conv.weight.grad is None
+
+
+def test_official_mode_enqueues_between_directions():
+    model = tiny_moco(queue_len=64, enqueue_between_directions=True)
+    twin = copy.deepcopy(model)
+    twin.enqueue_between_directions = False
+    inputs = random_views(batch=4)
+    torch.manual_seed(0)
+    official = model(inputs, mode='loss')['loss']
+    torch.manual_seed(0)
+    project = twin(inputs, mode='loss')['loss']
+    assert int(model.head.queue_ptr) == 8
+    assert not torch.allclose(official, project)
+
+
+def test_tensor_mode_returns_backbone_features():
+    model = tiny_moco()
+    feats = model(random_views(batch=3), mode='tensor')
+    assert tuple(feats.shape) == (6, 16, 4, 8, 8)
+    single = model(random_views(batch=3)[:, 0], mode='tensor')
+    assert tuple(single.shape) == (3, 16, 4, 8, 8)
+    with pytest.raises(ValueError, match="mode='tensor'"):
+        model(random_views(batch=1), mode='predict')
+
+
+def test_checkpoint_carries_queue_and_key_encoder():
+    model = tiny_moco()
+    state = model.state_dict()
+    assert 'head.queue' in state and 'head.queue_ptr' in state
+    assert any(k.startswith('key_encoder.module.0.') for k in state)
+    assert any(k.startswith('backbone.') for k in state)
+
+
+def test_preprocessor_augments_query_view_only_and_normalises():
+    calls = []
+
+    class RecordingAugment(torch.nn.Module):
+
+        def forward(self, clips):
+            calls.append(clips.shape)
+            return torch.zeros_like(clips)
+
+    pre = MODELS.build(dict(type='ContrastiveDataPreprocessor'))
+    pre.query_augments.append(RecordingAugment())
+    clips = [torch.full((2, 3, 2, 4, 4), 255, dtype=torch.uint8)] * 3
+    out = pre(dict(inputs=clips, data_samples=None), training=True)
+    assert calls == [torch.Size([3, 3, 2, 4, 4])]
+    mean = torch.tensor(KINETICS_MEAN).view(3, 1, 1, 1)
+    std = torch.tensor(KINETICS_STD).view(3, 1, 1, 1)
+    torch.testing.assert_close(out['inputs'][:, 0],
+                               (0 - mean.expand(3, 2, 4, 4) / std).expand(
+                                   3, 3, 2, 4, 4))
+    torch.testing.assert_close(out['inputs'][:, 1],
+                               ((1 - mean) / std).expand(3, 3, 2, 4, 4))
+    out = pre(dict(inputs=clips, data_samples=None), training=False)
+    assert len(calls) == 1  # no augmentation outside training
+    torch.testing.assert_close(out['inputs'][:, 0],
+                               ((1 - mean) / std).expand(3, 3, 2, 4, 4))
+
+
+def test_preprocessor_with_fame_and_colour_config():
+    pre = MODELS.build(
+        dict(type='ContrastiveDataPreprocessor',
+             query_augments=[dict(type='FAME')],
+             batch_augments=[dict(type='ClipColorAugment')]))
+    clips = torch.randint(0, 255, (2, 2, 3, 4, 16, 16), dtype=torch.uint8)
+    out = pre(dict(inputs=clips, data_samples=None), training=True)
+    assert out['inputs'].dtype == torch.float32
+    assert tuple(out['inputs'].shape) == (2, 2, 3, 4, 16, 16)
+    assert torch.isfinite(out['inputs']).all()
+    with pytest.raises(ValueError, match='B x V x 3 x T x H x W'):
+        pre(dict(inputs=torch.zeros(2, 4, 4, 4), data_samples=None))
