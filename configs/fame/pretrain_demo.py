@@ -32,8 +32,8 @@ demo_pipeline = [
 ]
 
 # 16 keys enqueued per step and process (8 clips x 2 directions):
-# 512 is a multiple of that for up to 32 processes.
-model = dict(head=dict(queue_len=512))
+# 128 is a multiple of that for 1, 2, 4 and 8 processes and fills in one epoch.
+model = dict(head=dict(queue_len=128))
 
 train_dataloader = dict(
     batch_size=8,
@@ -51,7 +51,7 @@ train_dataloader = dict(
         width=64,
         pipeline=demo_pipeline))
 
-max_epochs = 5
+max_epochs = 10
 train_cfg = dict(max_epochs=max_epochs)
 param_scheduler = [
     dict(
