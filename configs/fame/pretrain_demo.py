@@ -5,31 +5,10 @@
 #   tools/dist_train.sh configs/fame/pretrain_demo.py 2     # CPU: gloo
 _base_ = ['./pretrain_k400.py']
 
-clip_len = 8
-frame_interval = 2
-crop_size = 64
-demo_pipeline = [
-    dict(type='CheckedDecordInit'),
-    dict(
-        type='SampleTwoClips',
-        clip_len=clip_len,
-        frame_interval=frame_interval,
-        num_clips=2),
-    dict(type='CheckedDecordDecode'),
-    dict(
-        type='ClipwiseTransforms',
-        transforms=[
-            dict(
-                type='RandomResizedCrop',
-                area_range=(0.2, 1.0),
-                aspect_ratio_range=(3 / 4, 4 / 3)),
-            dict(type='Resize', scale=(crop_size, crop_size),
-                 keep_ratio=False),
-            dict(type='Flip', flip_ratio=0.5),
-        ]),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs'),
-]
+# The K400 pipeline with 8-frame clips cropped to 64 x 64.
+demo_pipeline = _base_.train_pipeline
+demo_pipeline[1]['clip_len'] = 8  # SampleTwoClips
+demo_pipeline[3]['transforms'][1]['scale'] = (64, 64)  # Resize after crop
 
 # 16 keys enqueued per step and process (8 clips x 2 directions):
 # 128 is a multiple of that for 1, 2, 4 and 8 processes and fills in one epoch.
