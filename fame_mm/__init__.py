@@ -9,6 +9,6 @@ from .upstream_fixes import apply_import_time_fixes
 
 apply_import_time_fixes()
 
-from . import datasets, evaluation, models  # noqa: E402,F401  (registers)
+from . import datasets, engine, evaluation, models  # noqa: E402,F401  (registers)
 
 __version__ = '0.1.0'

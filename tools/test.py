@@ -4,6 +4,9 @@ Same command line as mmaction2's ``tools/test.py``; imports ``fame_mm`` and
 falls back to gloo for distributed runs without CUDA.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--dump FILE]
+
+CHECKPOINT may be left out for the feature protocols (retrieval), whose
+configs name the pretraining checkpoint in ``pretrained``.
 """
 import argparse
 import os
@@ -19,7 +22,10 @@ from fame_mm.upstream_fixes import adapt_cfg_to_cpu_distributed
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Test (and eval) a model')
     parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        'checkpoint',
+        nargs='?',
+        help='checkpoint file (optional when the config sets `pretrained`)')
     parser.add_argument('--work-dir', help='the dir to save the results')
     parser.add_argument(
         '--dump',
@@ -56,7 +62,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         evaluator = cfg.test_evaluator
         cfg.test_evaluator = (list(evaluator) if isinstance(
             evaluator, (list, tuple)) else [evaluator]) + [dump_metric]
-    cfg.load_from = args.checkpoint
+    if args.checkpoint is not None:
+        cfg.load_from = args.checkpoint
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)

@@ -1,5 +1,8 @@
 from .contrastive_video_dataset import ContrastiveVideoDataset
+from .gallery_query_dataset import GalleryQueryDataset
 from .synthetic_motion_dataset import SyntheticMotionDataset
 from .transforms import *  # noqa: F401,F403
 
-__all__ = ['ContrastiveVideoDataset', 'SyntheticMotionDataset']
+__all__ = [
+    'ContrastiveVideoDataset', 'GalleryQueryDataset', 'SyntheticMotionDataset'
+]

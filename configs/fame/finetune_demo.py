@@ -1,0 +1,52 @@
+# Finetuning on the built-in demo data (no download): the UCF101 recipe on
+# generated motion videos (8 classes) with 8 x 64^2 clips, initialised from
+# the demo pretraining checkpoint.
+#   python tools/train.py configs/fame/pretrain_demo.py
+#   python tools/train.py configs/fame/finetune_demo.py
+#   python tools/test.py configs/fame/finetune_demo.py \
+#       work_dirs/finetune_demo/epoch_20.pth
+# Random-initialisation baseline: add --cfg-options pretrained=None
+_base_ = ['./finetune_ucf101.py', '../_base_/datasets/fame_demo_labelled.py']
+
+pretrained = 'work_dirs/pretrain_demo/epoch_10.pth'
+
+model = dict(cls_head=dict(num_classes=_base_.demo_num_classes))
+
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    pin_memory=False,
+    dataset=dict(
+        _delete_=True,
+        pipeline=_base_.demo_train_pipeline,
+        **_base_.demo_train_dataset))
+val_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    pin_memory=False,
+    dataset=dict(
+        _delete_=True,
+        pipeline=_base_.demo_val_pipeline,
+        **_base_.demo_test_dataset))
+test_dataloader = dict(
+    batch_size=4,
+    num_workers=2,
+    pin_memory=False,
+    dataset=dict(
+        _delete_=True,
+        pipeline=_base_.demo_test_pipeline,
+        **_base_.demo_test_dataset))
+
+max_epochs = 20
+train_cfg = dict(max_epochs=max_epochs, val_interval=5)
+param_scheduler = [
+    dict(
+        type='MultiStepLR',
+        begin=0,
+        end=max_epochs,
+        by_epoch=True,
+        milestones=[12, 16],
+        gamma=0.1)
+]
+default_hooks = dict(
+    checkpoint=dict(interval=5, max_keep_ckpts=1), logger=dict(interval=4))

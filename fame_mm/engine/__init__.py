@@ -1,0 +1,2 @@
+"""Runner-side components: hooks registered in mmaction2's ``HOOKS``."""
+from .hooks import *  # noqa: F401,F403

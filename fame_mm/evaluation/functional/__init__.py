@@ -1,0 +1,8 @@
+"""Tensor-level evaluation functions (no mmengine state)."""
+from .nearest_neighbors import (center_and_normalize, knn_accuracy,
+                                nearest_gallery_indices, retrieval_recall)
+
+__all__ = [
+    'center_and_normalize', 'nearest_gallery_indices', 'retrieval_recall',
+    'knn_accuracy'
+]

@@ -1,0 +1,67 @@
+"""Turn a FAME pretraining checkpoint into a plain backbone checkpoint.
+
+The output keeps only the query backbone (``backbone.*``; no key encoder,
+projector, queue, optimizer or message hub), so it is small enough to share
+and loads with the stock mmaction2 ``load_from`` into any ``Recognizer3D``
+with the same backbone, or through ``pretrained=`` in fame_mm's configs::
+
+    python tools/extract_backbone.py work_dirs/pretrain_k400/epoch_200.pth \
+        fame_i3d_k400_backbone.pth
+"""
+import argparse
+import os
+import os.path as osp
+
+import torch
+
+import fame_mm  # noqa: F401  (upstream fixes: torch.load of mmengine files)
+from fame_mm.models.utils.backbone_checkpoint import (BACKBONE_PREFIX,
+                                                      BackboneCheckpointError,
+                                                      read_state_dict)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Keep only the backbone of a pretraining checkpoint')
+    parser.add_argument('checkpoint', help='FAME pretraining checkpoint')
+    parser.add_argument('out', help='output file (.pth)')
+    parser.add_argument(
+        '--prefix',
+        default=BACKBONE_PREFIX,
+        help='key prefix of the backbone (kept in the output)')
+    return parser.parse_args()
+
+
+def extract_backbone(checkpoint: str, out: str,
+                     prefix: str = BACKBONE_PREFIX) -> int:
+    """Write the ``prefix`` tensors of ``checkpoint`` to ``out``.
+
+    Returns:
+        int: Number of tensors written.
+    """
+    state_dict = read_state_dict(checkpoint)
+    backbone = {
+        name: tensor.clone()
+        for name, tensor in state_dict.items() if name.startswith(prefix)
+    }
+    if not backbone:
+        raise BackboneCheckpointError(
+            f'{checkpoint} has no tensor under "{prefix}" (first keys: '
+            f'{", ".join(list(state_dict)[:3])}); is it a FAME pretraining '
+            'checkpoint?')
+    meta = dict(source=osp.abspath(checkpoint), prefix=prefix,
+                fame_mm_version=fame_mm.__version__)
+    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
+    torch.save(dict(state_dict=backbone, meta=meta), out)
+    return len(backbone)
+
+
+def main() -> None:
+    args = parse_args()
+    count = extract_backbone(args.checkpoint, args.out, args.prefix)
+    size_mb = osp.getsize(args.out) / 2**20
+    print(f'Wrote {count} backbone tensors ({size_mb:.1f} MiB) to {args.out}')
+
+
+if __name__ == '__main__':
+    main()
