@@ -97,7 +97,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.resume, cfg.load_from = True, args.resume
     if args.auto_scale_lr:
         cfg.setdefault('auto_scale_lr', {})['enable'] = True
-    randomness = cfg.get('randomness') or {}
+    randomness = dict(seed=None)  # mmengine: None draws a random seed
+    randomness.update(cfg.get('randomness') or {})
     if args.seed is not None:
         randomness['seed'] = args.seed
     if args.diff_rank_seed:

@@ -141,3 +141,5 @@ auto_scale_lr = dict(enable=False, base_batch_size=128)
 default_hooks = dict(
     checkpoint=dict(interval=5, max_keep_ckpts=3, save_best='auto'),
     logger=dict(interval=20))
+# The same seed for a pretrained and a randomly initialised run.
+randomness = dict(seed=0)

@@ -5,6 +5,8 @@ from mmaction.registry import DATASETS
 from mmengine.dataset import BaseDataset, ConcatDataset
 
 GALLERY, QUERY = 'gallery', 'query'
+# The metainfo key of a packed sample that names its set.
+RETRIEVAL_SET_KEY = 'retrieval_set'
 
 
 def _build(dataset: Union[dict, BaseDataset]) -> BaseDataset:
@@ -49,5 +51,5 @@ class GalleryQueryDataset(ConcatDataset):
                 'GalleryQueryDataset needs packed samples: end the pipeline '
                 "with dict(type='PackActionInputs').")
         sample['data_samples'].set_metainfo(
-            dict(retrieval_set=self.retrieval_set(idx)))
+            {RETRIEVAL_SET_KEY: self.retrieval_set(idx)})
         return sample

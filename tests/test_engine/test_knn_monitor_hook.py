@@ -36,25 +36,27 @@ def test_video_features_pool_space_time_then_average_clips():
     torch.testing.assert_close(features[:, 0], torch.tensor([1.0, 11.0]))
 
 
-def _results(features, labels, retrieval_set):
-    return [
-        dict(features=f, label=l, retrieval_set=retrieval_set)
-        for f, l in zip(features, labels)
-    ]
+def test_evaluate_known_answers():
+    """kNN and R@1 of hand-made features through the hook's evaluator."""
+    from mmaction.structures import ActionDataSample
 
-
-def test_score_known_answers():
-    hook = KNNMonitorHook(dataloader=dict(), k=3)
     class_vectors = torch.eye(4)
-    gallery = _results(class_vectors.repeat(3, 1), [0, 1, 2, 3] * 3,
-                       'gallery')
-    # Queries 0-3 sit on their class; query 4 (label 0) sits on class 1.
-    query = _results(
-        torch.cat([class_vectors, class_vectors[1:2]]), [0, 1, 2, 3, 0],
-        'query')
-    scores = hook.score(gallery + query)
-    assert scores['knn_top1'] == pytest.approx(4 / 5)
-    assert scores['R@1'] == pytest.approx(4 / 5)
+    # Gallery: 3 copies of each class vector. Queries 0-3 sit on their
+    # class; query 4 (label 0) sits on class 1.
+    sets = [('gallery', class_vectors.repeat(3, 1), [0, 1, 2, 3] * 3),
+            ('query', torch.cat([class_vectors, class_vectors[1:2]]),
+             [0, 1, 2, 3, 0])]
+    hook = KNNMonitorHook(dataloader=dict(), k=3)
+    for name, features, labels in sets:
+        samples = []
+        for label in labels:
+            sample = ActionDataSample(metainfo=dict(retrieval_set=name))
+            samples.append(sample.set_gt_label(label))
+        hook.evaluator.process(data_samples=features,
+                               data_batch=dict(data_samples=samples))
+    scores = hook.evaluator.evaluate(17)
+    assert scores['knn_monitor/knn_top1'] == pytest.approx(4 / 5)
+    assert scores['knn_monitor/R@1'] == pytest.approx(4 / 5)
 
 
 def test_interval_must_be_positive():
@@ -90,7 +92,7 @@ def test_demo_epoch_logs_knn_scores(tmp_path):
     runner.train()
 
     log = open(osp.join(runner.log_dir, f'{runner.timestamp}.log')).read()
-    assert 'KNNMonitorHook (epoch 1): knn_top1' in log
+    assert 'KNNMonitorHook (epoch 1): knn_monitor/knn_top1' in log
     scalars = [
         json.loads(line) for line in open(
             osp.join(runner.log_dir, 'vis_data', 'scalars.json'))

@@ -1,15 +1,17 @@
 """Watch the representation improve during pretraining: kNN and R@1."""
-from typing import Dict, List, Optional, Tuple
+from typing import Dict
 
 import torch
 from mmaction.registry import HOOKS
-from mmengine.dist import collect_results, is_main_process
+from mmengine.evaluator import Evaluator
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from torch import Tensor, nn
 
-from fame_mm.evaluation.functional import knn_accuracy, retrieval_recall
+from fame_mm.evaluation import KNNAccMetric, VideoRetrievalMetric
+
+METRIC_PREFIX = 'knn_monitor'
 
 
 def video_features(model: nn.Module, data_batch: dict) -> Tensor:
@@ -41,11 +43,11 @@ class KNNMonitorHook(Hook):
     of a small labelled gallery (train) / query (test) pair, given as a
     :class:`~fame_mm.datasets.GalleryQueryDataset` dataloader, are extracted
     with the current query backbone (``mode='tensor'``, eval mode, no
-    augmentation), then scored as in the retrieval protocol (each set
-    centred and L2-normalised, cosine). Under DDP every process extracts its
-    share and the main process scores and logs. The values go to the log
-    and the visualizer backends as ``knn_monitor/knn_top1`` and
-    ``knn_monitor/R@1``.
+    augmentation) and scored by :class:`~fame_mm.evaluation.KNNAccMetric`
+    and :class:`~fame_mm.evaluation.VideoRetrievalMetric`, as in the
+    retrieval protocol. Under DDP every process extracts its share and the
+    metrics gather them. The values go to the log and the visualizer
+    backends as ``knn_monitor/knn_top1`` and ``knn_monitor/R@1``.
 
     Args:
         dataloader (dict): Dataloader config of a ``GalleryQueryDataset``
@@ -68,8 +70,10 @@ class KNNMonitorHook(Hook):
             raise ValueError(f'interval must be >= 1, got {interval}')
         self.dataloader_cfg = dataloader
         self.interval = interval
-        self.k = k
-        self.temperature = temperature
+        self.evaluator = Evaluator([
+            KNNAccMetric(k=k, temperature=temperature, prefix=METRIC_PREFIX),
+            VideoRetrievalMetric(topk=(1, ), prefix=METRIC_PREFIX),
+        ])
         self._dataloader = None
 
     def _loader(self, runner: Runner):
@@ -79,72 +83,33 @@ class KNNMonitorHook(Hook):
         return self._dataloader
 
     @torch.no_grad()
-    def extract(self, runner: Runner) -> List[dict]:
-        """Features, labels and set of every video (this process' share).
+    def evaluate(self, runner: Runner) -> Dict[str, float]:
+        """Extract the features of every video and score them.
 
         Returns:
-            list[dict]: ``features`` (``C``), ``label`` and
-            ``retrieval_set`` per video.
+            dict[str, float]: ``knn_monitor/knn_top1`` and
+            ``knn_monitor/R@1`` (on every process).
         """
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
         was_training = model.training
         model.eval()
-        results = []
+        loader = self._loader(runner)
         try:
-            for data_batch in self._loader(runner):
-                features = video_features(model, data_batch)
-                for feature, sample in zip(features,
-                                           data_batch['data_samples']):
-                    results.append(
-                        dict(
-                            features=feature,
-                            label=int(sample.gt_label.item()),
-                            retrieval_set=sample.metainfo['retrieval_set']))
+            for data_batch in loader:
+                self.evaluator.process(
+                    data_samples=video_features(model, data_batch),
+                    data_batch=data_batch)
         finally:
             model.train(was_training)
-        return results
-
-    @staticmethod
-    def split_sets(results: List[dict]) -> Dict[str, Tuple[Tensor, Tensor]]:
-        """``{'gallery': (features, labels), 'query': (...)}``."""
-        sets = {}
-        for name in ('gallery', 'query'):
-            rows = [r for r in results if r['retrieval_set'] == name]
-            sets[name] = (torch.stack([r['features'] for r in rows]),
-                          torch.tensor([r['label'] for r in rows]))
-        return sets
-
-    def score(self, results: List[dict]) -> Dict[str, float]:
-        """kNN top-1 and R@1 of the extracted features."""
-        sets = self.split_sets(results)
-        query, gallery = sets['query'], sets['gallery']
-        return {
-            'knn_top1':
-            knn_accuracy(*query, *gallery, k=self.k,
-                         temperature=self.temperature),
-            'R@1':
-            retrieval_recall(*query, *gallery, topk=(1, ))[1],
-        }
-
-    def evaluate(self, runner: Runner) -> Optional[Dict[str, float]]:
-        """Extract, gather and score; the scores on the main process."""
-        results = self.extract(runner)
-        results = collect_results(
-            results, len(self._loader(runner).dataset), device='cpu')
-        return self.score(results) if is_main_process() else None
+        return self.evaluator.evaluate(len(loader.dataset))
 
     def after_train_epoch(self, runner: Runner) -> None:
         """Evaluate every ``interval`` epochs and log the scores."""
         if not self.every_n_epochs(runner, self.interval):
             return
         scores = self.evaluate(runner)
-        if scores is None:
-            return
         runner.logger.info(
             f'KNNMonitorHook (epoch {runner.epoch + 1}): ' + ', '.join(
                 f'{name} {value:.4f}' for name, value in scores.items()))
-        runner.visualizer.add_scalars(
-            {f'knn_monitor/{name}': value
-             for name, value in scores.items()},
-            step=runner.epoch + 1)
+        runner.visualizer.add_scalars(scores, step=runner.epoch + 1)

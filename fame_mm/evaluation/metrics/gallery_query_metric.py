@@ -6,9 +6,8 @@ import torch
 from mmengine.evaluator import BaseMetric
 from torch import Tensor
 
-GALLERY = 'gallery'
-QUERY = 'query'
-RETRIEVAL_SET_KEY = 'retrieval_set'
+from fame_mm.datasets.gallery_query_dataset import (GALLERY, QUERY,
+                                                    RETRIEVAL_SET_KEY)
 
 _MISSING_SET_HELP = (
     'The test dataset must be a GalleryQueryDataset (gallery = train split, '
