@@ -13,6 +13,8 @@ sys.path.insert(0, REPO_ROOT)
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 import fame_mm  # noqa: E402,F401  (applies upstream fixes, registers)
+from demo_tools import (DEMO_CONFIG, run_tool,  # noqa: E402
+                        small_demo_options)
 from mmaction.utils import register_all_modules  # noqa: E402
 
 register_all_modules(init_default_scope=True)
@@ -82,6 +84,32 @@ def make_video(tmp_path) -> Callable[..., str]:
 @pytest.fixture(scope='session')
 def repo_root() -> str:
     return REPO_ROOT
+
+
+@pytest.fixture(scope='session')
+def demo_run(tmp_path_factory):
+    """Two epochs of the demo pretraining with tools/train.py (~20 s).
+
+    Session-scoped: the tool tests and the downstream tests share it.
+
+    Returns:
+        tuple: ``(work_dir, data_root, output)``: the work dir with
+        ``epoch_1.pth`` and ``epoch_2.pth``, the generated demo data (16
+        train videos) and the tool's stdout + stderr.
+    """
+    work_dir = tmp_path_factory.mktemp('demo_run')
+    data_root = tmp_path_factory.mktemp('demo_data')
+    output = run_tool([
+        sys.executable, 'tools/train.py', DEMO_CONFIG, '--work-dir',
+        str(work_dir), '--cfg-options'
+    ] + small_demo_options(data_root, epochs=2))
+    return work_dir, data_root, output
+
+
+@pytest.fixture(scope='session')
+def demo_checkpoint(demo_run) -> str:
+    """The epoch-2 FAME pretraining checkpoint of the demo (Inception-I3D)."""
+    return str(demo_run[0] / 'epoch_2.pth')
 
 
 @pytest.fixture(scope='session')

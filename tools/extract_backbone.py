@@ -58,7 +58,10 @@ def extract_backbone(checkpoint: str, out: str,
 
 def main() -> None:
     args = parse_args()
-    count = extract_backbone(args.checkpoint, args.out, args.prefix)
+    try:
+        count = extract_backbone(args.checkpoint, args.out, args.prefix)
+    except BackboneCheckpointError as err:
+        raise SystemExit(f'error: {err}')
     size_mb = osp.getsize(args.out) / 2**20
     print(f'Wrote {count} backbone tensors ({size_mb:.1f} MiB) to {args.out}')
 

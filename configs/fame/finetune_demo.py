@@ -37,6 +37,8 @@ test_dataloader = dict(
         pipeline=_base_.demo_test_pipeline,
         **_base_.demo_test_dataset))
 
+# The recipe's lr scaled linearly from 128 to 8 clips per step.
+optim_wrapper = dict(optimizer=dict(lr=0.025 * 8 / 128))
 max_epochs = 20
 train_cfg = dict(max_epochs=max_epochs, val_interval=5)
 param_scheduler = [

@@ -1,15 +1,17 @@
 # Video retrieval with a FAME-pretrained Inception-I3D on HMDB51 split 1
-# (see retrieval_ucf101.py); mmaction2's HMDB51 layout (tools/data/hmdb51).
+# (SPLIT=2|3 selects another; see retrieval_ucf101.py); mmaction2's HMDB51
+# layout (tools/data/hmdb51).
 #   python tools/test.py configs/fame/retrieval_hmdb51.py \
 #       --cfg-options pretrained=work_dirs/pretrain_k400/epoch_200.pth
 _base_ = ['./retrieval_ucf101.py']
 
+split = {{'$SPLIT:1'}}  # the protocol uses split 1
 data_root = 'data/hmdb51/videos'
 test_dataloader = dict(
     dataset=dict(
         gallery=dict(
-            ann_file='data/hmdb51/hmdb51_train_split_1_videos.txt',
+            ann_file=f'data/hmdb51/hmdb51_train_split_{split}_videos.txt',
             data_prefix=dict(video=data_root)),
         query=dict(
-            ann_file='data/hmdb51/hmdb51_val_split_1_videos.txt',
+            ann_file=f'data/hmdb51/hmdb51_val_split_{split}_videos.txt',
             data_prefix=dict(video=data_root))))

@@ -1,50 +1,15 @@
 """End to end: tools/train.py, --resume and tools/dist_train.sh on the demo."""
-import os
 import os.path as osp
 import re
-import subprocess
 import sys
 
-import pytest
 import torch
+from demo_tools import DEMO_CONFIG, run_tool, small_demo_options
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-DEMO_CONFIG = osp.join(REPO, 'configs', 'fame', 'pretrain_demo.py')
-
-
-def small_demo_options(data_root, epochs, batch_size=4):
-    """--cfg-options shrinking the demo to a few seconds per epoch."""
-    return [
-        f'train_cfg.max_epochs={epochs}',
-        f'train_dataloader.batch_size={batch_size}',
-        f'train_dataloader.dataset.data_root={data_root}',
-        'train_dataloader.dataset.num_videos=16',
-        'train_dataloader.dataset.pipeline.1.clip_len=4',
-        'train_dataloader.dataset.pipeline.3.transforms.1.scale=(32,32)',
-        'default_hooks.logger.interval=1',
-    ]
-
-
-def run_tool(args, timeout=600, **env):
-    proc = subprocess.run(
-        args, cwd=REPO, capture_output=True, text=True, timeout=timeout,
-        env=dict(os.environ, OMP_NUM_THREADS='1', **env))
-    assert proc.returncode == 0, (proc.stdout[-3000:], proc.stderr[-5000:])
-    return proc.stdout + proc.stderr
-
-
-@pytest.fixture(scope='module')
-def demo_run(tmp_path_factory):
-    """Two epochs of the demo pretraining with tools/train.py."""
-    work_dir = tmp_path_factory.mktemp('demo_run')
-    data_root = tmp_path_factory.mktemp('demo_data')
-    output = run_tool([
-        sys.executable, 'tools/train.py', DEMO_CONFIG, '--work-dir',
-        str(work_dir), '--cfg-options'
-    ] + small_demo_options(data_root, epochs=2))
-    return work_dir, data_root, output
+# demo_run (two epochs of the demo pretraining) is a session fixture of
+# tests/conftest.py, shared with tests/test_downstream.
 
 
 def logged_losses(output):
