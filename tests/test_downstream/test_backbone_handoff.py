@@ -25,7 +25,7 @@ I3D_CONFIGS = [
 ]
 R2PLUS1D_CONFIGS = [
     'finetune_ucf101_r2plus1d', 'finetune_hmdb51_r2plus1d',
-    'finetune_diving48_r2plus1d'
+    'finetune_diving48_r2plus1d', 'retrieval_ucf101_r2plus1d'
 ]
 
 

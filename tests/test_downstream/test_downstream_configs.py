@@ -27,7 +27,9 @@ FINETUNE_R2PLUS1D = [
     'finetune_diving48_r2plus1d'
 ]
 LINEAR = ['linear_ucf101', 'linear_hmdb51']
-RETRIEVAL = ['retrieval_ucf101', 'retrieval_hmdb51']
+RETRIEVAL = [
+    'retrieval_ucf101', 'retrieval_hmdb51', 'retrieval_ucf101_r2plus1d'
+]
 TRAINABLE = FINETUNE_I3D + FINETUNE_R2PLUS1D + LINEAR
 NUM_CLASSES = {'ucf101': 101, 'hmdb51': 51, 'diving48': 48}
 SPLIT_CONFIGS = [
@@ -146,7 +148,10 @@ def test_retrieval_recipe(name, monkeypatch):
     cfg = load(name)
     assert cfg.model.cls_head.type == 'FeatureHead'
     assert cfg.model.cls_head.average_clips == 'score'
-    assert cfg.model.backbone.type == 'InceptionI3D'
+    r2plus1d = name.endswith('_r2plus1d')
+    crop, short_side = (112, 128) if r2plus1d else (224, 256)
+    assert cfg.model.backbone.type == ('R2Plus1D18'
+                                       if r2plus1d else 'InceptionI3D')
     assert cfg.train_dataloader is None and cfg.val_dataloader is None
     dataset = cfg.test_dataloader.dataset
     assert dataset.type == 'GalleryQueryDataset'
@@ -156,7 +161,9 @@ def test_retrieval_recipe(name, monkeypatch):
         f'{dataset_of(name)}_val_split_1_videos.txt')
     for subset in (dataset.gallery, dataset.query):
         assert subset.pipeline[1]['num_clips'] == 10
-        assert subset.pipeline[4] == dict(type='CenterCrop', crop_size=224)
+        assert subset.pipeline[3] == dict(
+            type='Resize', scale=(-1, short_side))
+        assert subset.pipeline[4] == dict(type='CenterCrop', crop_size=crop)
         assert subset.test_mode
     metrics = {m['type']: m for m in cfg.test_evaluator}
     assert tuple(metrics['VideoRetrievalMetric']['topk']) == (1, 5, 10, 20,
