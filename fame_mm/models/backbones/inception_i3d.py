@@ -20,6 +20,8 @@ from mmaction.registry import MODELS
 from torch import Tensor
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from .stage_freezing import StageFreezingMixin
+
 Size3d = Union[int, Tuple[int, int, int]]
 
 # Hyper-parameters of the TensorFlow original (tf.contrib batch norm with
@@ -217,7 +219,7 @@ INCEPTION_CHANNELS: Dict[str, InceptionChannels] = {
 
 
 @MODELS.register_module()
-class InceptionI3D(BaseModule):
+class InceptionI3D(StageFreezingMixin, BaseModule):
     """Inception-v1 I3D backbone without the classifier.
 
     Layout (TF "SAME" padding everywhere)::
@@ -295,17 +297,9 @@ class InceptionI3D(BaseModule):
             self.add_module(name, layer)
         self.stage_layer_names.append(list(layers))
 
-    def _stage_layers(self, stage: int) -> List[nn.Module]:
+    def stage_modules(self, stage: int) -> List[nn.Module]:
         """Layers of stage ``stage`` in forward order."""
         return [getattr(self, name) for name in self.stage_layer_names[stage]]
-
-    def _freeze_stages(self) -> None:
-        """Puts stages ``0..frozen_stages`` in eval mode without gradients."""
-        for stage in range(self.frozen_stages + 1):
-            for layer in self._stage_layers(stage):
-                layer.eval()
-                for param in layer.parameters():
-                    param.requires_grad = False
 
     def init_weights(self) -> None:
         """Kaiming init for convs and 1 / 0 for BN, or ``init_cfg``."""
@@ -329,17 +323,6 @@ class InceptionI3D(BaseModule):
             ``B x 1024 x ceil(T/8) x ceil(H/32) x ceil(W/32)``.
         """
         for stage in range(self.num_stages):
-            for layer in self._stage_layers(stage):
+            for layer in self.stage_modules(stage):
                 x = layer(x)
         return x
-
-    def train(self, mode: bool = True) -> 'InceptionI3D':
-        """Sets train mode, keeping frozen stages and (if ``norm_eval``)
-        all BatchNorm layers in eval mode."""
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            for module in self.modules():
-                if isinstance(module, _BatchNorm):
-                    module.eval()
-        return self

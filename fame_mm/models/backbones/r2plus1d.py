@@ -44,6 +44,8 @@ from mmaction.registry import MODELS
 from torch import Tensor
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from .stage_freezing import StageFreezingMixin
+
 
 def _norm(norm_cfg: dict, channels: int) -> nn.Module:
     return build_norm_layer(norm_cfg, channels)[1]
@@ -120,7 +122,7 @@ class BasicBlock2Plus1d(nn.Module):
 
 
 @MODELS.register_module()
-class R2Plus1D18(BaseModule):
+class R2Plus1D18(StageFreezingMixin, BaseModule):
     """Standard R(2+1)D-18 without pooling and classifier.
 
     Maps ``B x 3 x T x H x W`` to
@@ -197,11 +199,9 @@ class R2Plus1D18(BaseModule):
         return (self.stem, ) + tuple(
             getattr(self, name) for name in self.res_layers)
 
-    def _freeze_stages(self) -> None:
-        for stage in self._stages()[:self.frozen_stages + 1]:
-            stage.eval()
-            for param in stage.parameters():
-                param.requires_grad = False
+    def stage_modules(self, stage: int) -> List[nn.Module]:
+        """Stage 0 is the stem, stage ``k`` is ``layer{k}``."""
+        return [self._stages()[stage]]
 
     def init_weights(self) -> None:
         """torchvision's init, or ``init_cfg`` when given."""
@@ -219,14 +219,3 @@ class R2Plus1D18(BaseModule):
         for stage in self._stages():
             x = stage(x)
         return x
-
-    def train(self, mode: bool = True) -> 'R2Plus1D18':
-        """Sets train mode, keeping frozen stages and (if ``norm_eval``)
-        all BatchNorm layers in eval mode."""
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            for module in self.modules():
-                if isinstance(module, _BatchNorm):
-                    module.eval()
-        return self
