@@ -12,30 +12,9 @@ pretrained = 'work_dirs/pretrain_demo/epoch_10.pth'
 
 model = dict(cls_head=dict(num_classes=_base_.demo_num_classes))
 
-train_dataloader = dict(
-    batch_size=8,
-    num_workers=2,
-    pin_memory=False,
-    dataset=dict(
-        _delete_=True,
-        pipeline=_base_.demo_train_pipeline,
-        **_base_.demo_train_dataset))
-val_dataloader = dict(
-    batch_size=8,
-    num_workers=2,
-    pin_memory=False,
-    dataset=dict(
-        _delete_=True,
-        pipeline=_base_.demo_val_pipeline,
-        **_base_.demo_test_dataset))
-test_dataloader = dict(
-    batch_size=4,
-    num_workers=2,
-    pin_memory=False,
-    dataset=dict(
-        _delete_=True,
-        pipeline=_base_.demo_test_pipeline,
-        **_base_.demo_test_dataset))
+train_dataloader = _base_.demo_train_dataloader
+val_dataloader = _base_.demo_val_dataloader
+test_dataloader = _base_.demo_test_dataloader
 
 # The recipe's lr scaled linearly from 128 to 8 clips per step.
 optim_wrapper = dict(optimizer=dict(lr=0.025 * 8 / 128))

@@ -71,3 +71,23 @@ demo_test_dataset = dict(
     height=64,
     width=64,
     test_mode=True)
+
+# Dataloaders for the demo configs; _delete_ replaces the inherited dataset.
+demo_train_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    pin_memory=False,
+    dataset=dict(
+        _delete_=True, pipeline=demo_train_pipeline, **demo_train_dataset))
+demo_val_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    pin_memory=False,
+    dataset=dict(
+        _delete_=True, pipeline=demo_val_pipeline, **demo_test_dataset))
+demo_test_dataloader = dict(
+    batch_size=4,
+    num_workers=2,
+    pin_memory=False,
+    dataset=dict(
+        _delete_=True, pipeline=demo_test_pipeline, **demo_test_dataset))
