@@ -150,3 +150,10 @@ def test_same_names_other_shapes_raise(tmp_path, helpers):
         load_backbone_weights(model.backbone, path)
     assert path in str(err.value)
     assert name[len('backbone.'):] in str(err.value)
+
+
+def test_missing_checkpoint_file_says_how_to_fix(tmp_path):
+    missing = str(tmp_path / 'work_dirs' / 'pretrain_k400' / 'epoch_200.pth')
+    with pytest.raises(BackboneCheckpointError,
+                       match='does not exist.*pretrained=None'):
+        load_backbone_weights(torch.nn.Linear(2, 2), missing)

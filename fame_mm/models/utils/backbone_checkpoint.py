@@ -7,6 +7,7 @@ retrieval) take the query backbone only. Loading is strict about the one
 thing that matters: if no tensor of the checkpoint fits the backbone, it
 raises instead of silently training from scratch.
 """
+import os.path as osp
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
@@ -121,9 +122,16 @@ def load_backbone_weights(backbone: nn.Module,
         BackboneLoadReport: Loaded and missing tensor names.
 
     Raises:
-        BackboneCheckpointError: No tensor matches, or matching names have
-            different shapes (another architecture).
+        BackboneCheckpointError: The local file does not exist, no tensor
+            matches, or matching names have different shapes (another
+            architecture).
     """
+    if '://' not in checkpoint and not osp.isfile(checkpoint):
+        raise BackboneCheckpointError(
+            f'Checkpoint {checkpoint} does not exist. Pretrain first (the '
+            'default path is where the matching pretraining config writes '
+            'its last epoch), or pass --cfg-options pretrained=PATH, or '
+            'pretrained=None for a random initialisation.')
     state_dict = read_state_dict(checkpoint)
     weights = backbone_state_dict(state_dict, prefix)
     expected = backbone.state_dict()
