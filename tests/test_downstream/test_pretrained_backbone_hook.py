@@ -9,7 +9,8 @@ import pytest
 import torch
 from mmengine.runner import Runner
 
-from fame_mm.models.utils.backbone_checkpoint import read_state_dict
+from fame_mm.models.utils.backbone_checkpoint import (BackboneCheckpointError,
+                                                      read_state_dict)
 
 
 def train_finetune(downstream_cfg, work_dir, max_epochs=1, **options):
@@ -112,3 +113,16 @@ def test_resumed_run_does_not_reload_pretrained(
     helpers.assert_same_tensors(
         start, helpers.prefixed(read_state_dict(finetuned)))
     assert helpers.count_different(start, demo_backbone) > 0
+
+
+def test_load_from_without_backbone_tensors_stops_the_run(
+        downstream_cfg, tmp_path):
+    """A checkpoint the runner loads (tools/test.py's CHECKPOINT) must
+    provide backbone tensors; the hook checks it before mmengine loads."""
+    wrong = str(tmp_path / 'wrong.pth')
+    torch.save(dict(state_dict={'conv1.weight': torch.zeros(1)}), wrong)
+    cfg = downstream_cfg('retrieval_ucf101', tmp_path)
+    cfg.load_from = wrong
+    runner = Runner.from_cfg(cfg)
+    with pytest.raises(BackboneCheckpointError, match='wrong.pth'):
+        runner.load_or_resume()

@@ -6,9 +6,8 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from torch import nn
 
-from fame_mm.models.utils.backbone_checkpoint import (BACKBONE_PREFIX,
-                                                      check_backbone_tensors,
-                                                      load_backbone_weights)
+from fame_mm.models.utils.backbone_checkpoint import (
+    BACKBONE_PREFIX, load_backbone_weights, matching_backbone_tensors)
 
 
 def _unwrap(model: nn.Module) -> nn.Module:
@@ -100,8 +99,10 @@ class PretrainedBackboneHook(Hook):
         state_dict = checkpoint.get('state_dict', checkpoint)
         source = runner.cfg.get('load_from') or 'the resumed checkpoint'
         model = _unwrap(runner.model)
-        matching, total = check_backbone_tensors(state_dict, model.backbone,
-                                                 source, self.prefix)
+        matching = len(
+            matching_backbone_tensors(state_dict, model.backbone, source,
+                                      self.prefix))
+        total = len(model.backbone.state_dict())
         model_keys = set(model.state_dict())
         foreign = [name for name in state_dict if name not in model_keys]
         for name in foreign:

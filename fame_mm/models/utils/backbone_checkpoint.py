@@ -9,7 +9,7 @@ raises instead of silently training from scratch.
 """
 import os.path as osp
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional
 
 from mmengine.logging import MMLogger
 from mmengine.runner import CheckpointLoader
@@ -133,12 +133,9 @@ def load_backbone_weights(backbone: nn.Module,
             'its last epoch), or pass --cfg-options pretrained=PATH, or '
             'pretrained=None for a random initialisation.')
     state_dict = read_state_dict(checkpoint)
-    weights = backbone_state_dict(state_dict, prefix)
     expected = backbone.state_dict()
-    matched = {name: weights[name] for name in weights if name in expected}
-    if not matched:
-        raise BackboneCheckpointError(
-            _no_match_message(checkpoint, prefix, state_dict, expected))
+    matched = matching_backbone_tensors(state_dict, backbone, checkpoint,
+                                        prefix)
     mismatches = _shape_mismatches(matched, expected)
     if mismatches:
         raise BackboneCheckpointError(
@@ -150,16 +147,18 @@ def load_backbone_weights(backbone: nn.Module,
         checkpoint=checkpoint,
         loaded=sorted(matched),
         missing=sorted(set(expected) - set(matched)),
-        unused=len(state_dict) - len(weights))
+        unused=len(state_dict) -
+        len(backbone_state_dict(state_dict, prefix)))
     (logger or MMLogger.get_current_instance()).info(report.summary())
     return report
 
 
-def check_backbone_tensors(state_dict: Dict[str, Tensor],
-                           backbone: nn.Module,
-                           source: str,
-                           prefix: str = BACKBONE_PREFIX) -> Tuple[int, int]:
-    """Count the backbone tensors a full-model state dict provides.
+def matching_backbone_tensors(state_dict: Dict[str, Tensor],
+                              backbone: nn.Module,
+                              source: str,
+                              prefix: str = BACKBONE_PREFIX
+                              ) -> Dict[str, Tensor]:
+    """The tensors of a full-model state dict that the backbone has.
 
     Args:
         state_dict (dict[str, Tensor]): Full-model weights (keys with the
@@ -169,15 +168,16 @@ def check_backbone_tensors(state_dict: Dict[str, Tensor],
         prefix (str): Backbone key prefix. Defaults to ``'backbone.'``.
 
     Returns:
-        tuple[int, int]: (matching tensors, backbone tensors).
+        dict[str, Tensor]: Backbone tensor name (without the prefix) ->
+        tensor, for the names the backbone has.
 
     Raises:
         BackboneCheckpointError: When none matches.
     """
     weights = backbone_state_dict(state_dict, prefix)
     expected = backbone.state_dict()
-    matching = len(set(weights) & set(expected))
-    if matching == 0:
+    matched = {name: weights[name] for name in weights if name in expected}
+    if not matched:
         raise BackboneCheckpointError(
             _no_match_message(source, prefix, state_dict, expected))
-    return matching, len(expected)
+    return matched
