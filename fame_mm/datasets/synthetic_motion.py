@@ -16,7 +16,7 @@ textured background. The label is the motion pattern (see
   shrinks linearly in time by a factor of about 4 (its texture scales too).
 
 Backgrounds come from :data:`BACKGROUND_FAMILIES` (stripes, checkerboard,
-blobs, gradient, rings, dots); each family has a distinct structure with
+blobs, gradient, rings, dots, plaid, waves); each family has a distinct structure with
 random colours, scale, orientation and phase. ``background_label_correlation``
 ties the family to the label (``family = label % num_background_families``)
 with that probability, so that a model can "cheat" from the background; 0
@@ -45,14 +45,16 @@ except ImportError:  # pragma: no cover
 __all__ = [
     'MOTION_CLASSES', 'BACKGROUND_FAMILIES', 'OBJECT_SHAPES',
     'GENERATOR_VERSION', 'LOCK_FILENAME', 'render_background',
-    'render_motion_sample', 'render_motion_video', 'generate_motion_dataset'
+    'render_motion_sample', 'render_motion_video', 'generate_motion_dataset',
+    'label_correlation_for_rate'
 ]
 
 MOTION_CLASSES: tuple[str, ...] = ('left', 'right', 'up', 'down',
                                    'clockwise', 'counterclockwise',
                                    'zoom_in', 'zoom_out')
 BACKGROUND_FAMILIES: tuple[str, ...] = ('stripes', 'checkerboard', 'blobs',
-                                        'gradient', 'rings', 'dots')
+                                        'gradient', 'rings', 'dots', 'plaid',
+                                        'waves')
 OBJECT_SHAPES: tuple[str, ...] = ('disc', 'square', 'triangle', 'pentagon',
                                   'hexagon')
 # Bump when the rendering changes: existing datasets are then regenerated.
@@ -217,13 +219,48 @@ def _bg_dots(rng: np.random.Generator, height: int,
     return _mix(c1, c2, np.clip(radius - dist + 0.5, 0.0, 1.0))
 
 
+def _bg_plaid(rng: np.random.Generator, height: int,
+              width: int) -> np.ndarray:
+    ys, xs = _grid(height, width)
+    u, v = _rotated(xs, ys, np.deg2rad(rng.uniform(-15, 15)))
+    size = min(height, width)
+    bands = []
+    for coord in (u, v):
+        period = rng.uniform(0.15, 0.3) * size
+        width_frac = rng.uniform(0.2, 0.4)
+        phase = rng.uniform(0, period)
+        frac = np.mod(coord + phase, period) / period
+        bands.append(_soft(width_frac - frac, 8.0))
+    c1, c2 = _colour_pair(rng)
+    c3 = _hsv(rng.random(), rng.uniform(0.3, 0.8), rng.uniform(0.3, 0.9))
+    out = _mix(c1, c2, bands[0])
+    return _mix(np.zeros(3, np.float32), c3, bands[1]) * 0.5 + out * (
+        1.0 - 0.5 * bands[1][..., None])
+
+
+def _bg_waves(rng: np.random.Generator, height: int,
+              width: int) -> np.ndarray:
+    ys, xs = _grid(height, width)
+    u, v = _rotated(xs, ys, rng.uniform(0, np.pi))
+    size = min(height, width)
+    period = rng.uniform(0.1, 0.2) * size
+    amplitude = rng.uniform(0.08, 0.16) * size
+    wavelength = rng.uniform(0.4, 0.8) * size
+    bend = amplitude * np.sin(2 * np.pi * v / wavelength +
+                              rng.uniform(0, 2 * np.pi))
+    c1, c2 = _colour_pair(rng)
+    return _mix(c1, c2, _soft(np.sin(2 * np.pi * (u + bend) / period)))
+
+
 _BACKGROUND_RENDERERS = dict(
     stripes=_bg_stripes,
     checkerboard=_bg_checkerboard,
     blobs=_bg_blobs,
     gradient=_bg_gradient,
     rings=_bg_rings,
-    dots=_bg_dots)
+    dots=_bg_dots,
+    plaid=_bg_plaid,
+    waves=_bg_waves)
 
 
 def _check_size(height: int, width: int) -> None:
@@ -507,6 +544,29 @@ def _assign(video_seed: int, num_videos: int, num_classes: int,
     return out
 
 
+def label_correlation_for_rate(rate: float, num_families: int) -> float:
+    """``background_label_correlation`` giving a background-label match rate.
+
+    A video's family is tied to its label with probability ``c`` and drawn
+    uniformly otherwise, so it equals the label's family with probability
+    ``rate = c + (1 - c) / num_families``; this returns ``c`` for ``rate``.
+
+    Args:
+        rate: Wanted probability that the family is the label's family, in
+            ``[1 / num_families, 1]`` (``1 / num_families``: independent).
+        num_families: Number of background families used (>= 2).
+
+    Returns:
+        The correlation ``c`` in [0, 1].
+    """
+    if num_families < 2:
+        raise ValueError(f'num_families must be >= 2, got {num_families}')
+    chance = 1.0 / num_families
+    if not chance - 1e-9 <= rate <= 1.0:
+        raise ValueError(f'rate must be in [1/{num_families}, 1], got {rate}')
+    return max(0.0, (rate - chance) / (1.0 - chance))
+
+
 def _write_mp4(path: str, frames: np.ndarray, fps: int) -> None:
     """Write RGB uint8 frames (T, H, W, 3) as mp4 ('mp4v') with OpenCV."""
     import cv2  # lazy: rendering does not need OpenCV
@@ -655,7 +715,7 @@ def generate_motion_dataset(out_dir: str,
         height: Frame height H (>= 16; even sizes suit mp4 best).
         width: Frame width W (>= 16).
         fps: Frame rate stored in the mp4 files.
-        num_background_families: Background families used (1..6).
+        num_background_families: Background families used (1..8).
         background_label_correlation: Probability in [0, 1] that a video's
             background family is tied to its label.
         split: Split name (letters, digits, '_', '-'), used in file names.

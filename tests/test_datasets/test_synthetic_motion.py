@@ -521,3 +521,58 @@ def test_concurrent_callers_generate_once(tmp_path):
     assert len(set(results)) == 1  # same annotation file, written once
     assert len(_read_list(results[0][0])) == 6
     assert _videos(out) == [f'train_{i:05d}.mp4' for i in range(6)]
+
+
+# --- the background-bias benchmark's splits ---
+def test_label_correlation_for_rate():
+    assert sm.label_correlation_for_rate(1.0, 8) == 1.0
+    assert sm.label_correlation_for_rate(1 / 8, 8) == 0.0
+    c = sm.label_correlation_for_rate(0.9, 8)
+    assert c + (1 - c) / 8 == pytest.approx(0.9)
+    for bad in ((0.05, 8), (1.2, 8), (0.9, 1)):
+        with pytest.raises(ValueError):
+            sm.label_correlation_for_rate(*bad)
+
+
+def _majority_rule_accuracy(videos):
+    """Accuracy of predicting the label by the majority label per family."""
+    counts = {}
+    for v in videos:
+        per_family = counts.setdefault(v['background_family'], {})
+        per_family[v['label']] = per_family.get(v['label'], 0) + 1
+    return sum(max(c.values()) for c in counts.values()) / len(videos)
+
+
+def test_bias_benchmark_splits(tmp_path):
+    """Train: the family predicts the label at the configured 0.9; test:
+    at chance (the benchmark's config, 8 classes x 8 families)."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(
+        os.path.join(REPO_ROOT, 'configs/fame/bias_fame_demo.py'))
+    train, test = dict(cfg.bias_train_dataset), dict(cfg.bias_test_dataset)
+    assert cfg.background_bias == 0.9
+    assert train['background_label_correlation'] == pytest.approx(
+        sm.label_correlation_for_rate(0.9, 8))
+    assert test['background_label_correlation'] == 0.0
+    assert train['num_background_families'] == train['num_classes'] == 8
+    rates = {}
+    for split, ds in (('train', train), ('test', test)):
+        out = str(tmp_path / split)
+        generate_motion_dataset(
+            out,
+            480,
+            num_classes=ds['num_classes'],
+            num_background_families=ds['num_background_families'],
+            background_label_correlation=ds['background_label_correlation'],
+            split=split,
+            **TINY)
+        videos = _read_meta(out, split)['videos']
+        assert {v['background_family'] for v in videos} == set(range(8))
+        rates[split] = (_tied_fraction(videos, 8),
+                        _majority_rule_accuracy(videos))
+    # Standard error of a rate over 480 videos: 0.014 (0.9), 0.015 (1/8).
+    assert abs(rates['train'][0] - 0.9) < 0.05
+    assert abs(rates['train'][1] - 0.9) < 0.05
+    assert abs(rates['test'][0] - 0.125) < 0.05
+    # Majority-per-family on the test split only overfits its noise.
+    assert rates['test'][1] < 0.3

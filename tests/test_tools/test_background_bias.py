@@ -1,0 +1,84 @@
+"""The background-bias benchmark's plumbing, at a tiny setting."""
+import importlib.util
+import json
+import os.path as osp
+import sys
+
+import pytest
+from PIL import Image
+
+from demo_tools import REPO, run_tool
+
+SCRIPT = osp.join(REPO, 'tools', 'analysis', 'background_bias.py')
+
+
+@pytest.fixture(scope='module')
+def bias_module():
+    spec = importlib.util.spec_from_file_location('background_bias', SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_summary_is_mean_and_spread_over_seeds(bias_module):
+    runs = [
+        dict(zip(bias_module.METRICS, (0.5, 0.25, 0.25, 0.75))),
+        dict(zip(bias_module.METRICS, (0.7, 0.25, 0.5, 0.25))),
+    ]
+    summary = bias_module.summarize({'FAME': runs})
+    mean, std = summary['FAME']['motion_linear']
+    assert mean == pytest.approx(0.6) and std == pytest.approx(0.1414, 1e-3)
+    assert summary['FAME']['motion_R@1'] == (0.25, 0.0)
+    table = bias_module.markdown_table(summary, num_seeds=2)
+    assert '| FAME | 0.600 ± 0.141 | 0.250 ± 0.000 | 0.375 ± 0.177 |' in table
+    assert 'over 2 seed(s)' in table
+
+
+def test_settings_presets_and_overrides(bias_module):
+    args = bias_module.parse_args(['--epochs', '3', '--seeds', '4', '5'])
+    settings = bias_module.resolve_settings(args)
+    assert settings['epochs'] == 3 and settings['seeds'] == [4, 5]
+    assert settings['train_videos'] == 128 and settings['bias'] == 0.9
+    full = bias_module.resolve_settings(bias_module.parse_args(['--full']))
+    assert full['preset'] == 'full' and full['backbone'] == 'InceptionI3D'
+
+
+def test_arm_configs_differ_only_by_fame(bias_module):
+    settings = bias_module.resolve_settings(bias_module.parse_args([]))
+    settings['num_workers'] = 0
+    moco, fame = (bias_module.arm_config(bias_module.ARM_CONFIGS[arm],
+                                         settings, 7, '/tmp/x')
+                  for arm in ('MoCo', 'FAME'))
+    assert moco.model.data_preprocessor.query_augments == []
+    assert fame.model.data_preprocessor.query_augments[0]['type'] == 'FAME'
+    moco.model.data_preprocessor.query_augments = []
+    fame.model.data_preprocessor.query_augments = []
+    assert moco.model.to_dict() == fame.model.to_dict()
+    for cfg in (moco, fame):
+        assert cfg.randomness['seed'] == 7
+        assert cfg.train_dataloader.dataset.num_videos == 128
+        assert cfg.param_scheduler[0]['T_max'] == cfg.train_cfg.max_epochs
+
+
+def test_tiny_run_writes_table_json_and_chart(tmp_path):
+    work = tmp_path / 'work'
+    out = run_tool([
+        sys.executable, SCRIPT, '--seeds', '0', '--epochs', '1', '--train-videos',
+        '8', '--test-videos', '8', '--num-workers', '0', '--data-root',
+        str(tmp_path / 'data'), '--work-dir',
+        str(work)
+    ])
+    table = (work / 'results.md').read_text()
+    assert table in out
+    lines = [line for line in table.splitlines() if line.startswith('|')]
+    assert len(lines) == 2 + 3  # header, rule, random init, MoCo, FAME
+    assert all(line.count('±') == 4 for line in lines[2:])
+    results = json.loads((work / 'results.json').read_text())
+    assert results['settings']['seeds'] == [0]
+    assert set(results['per_seed']) == {'random init', 'MoCo', 'FAME'}
+    for runs in results['per_seed'].values():
+        assert all(0.0 <= v <= 1.0 for v in runs[0].values())
+    with Image.open(work / 'results.png') as chart:
+        assert chart.format == 'PNG' and chart.size == (800, 360)
+    for arm in ('moco', 'fame'):
+        assert (work / f'{arm}_seed0' / 'epoch_1.pth').exists()

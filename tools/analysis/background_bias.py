@@ -1,0 +1,425 @@
+"""Background-bias benchmark: does the pretraining learn motion or scenery?
+
+Generated videos (8 motion classes, 8 background families) where the
+background family predicts the class in the train split (``--bias``,
+default 0.9) and is independent of it in the test split. Plain MoCo
+(``configs/fame/bias_moco_demo.py``) and FAME (``bias_fame_demo.py``, the
+same config with FAME on) are pretrained on the unlabelled train clips with
+the same budget and seed; the frozen backbone of each is then scored on the
+unbiased test split by
+
+* ``motion_linear``: a linear probe fitted on the (biased) train split,
+  top-1 on the test split. A model that encodes the background is misled;
+* ``motion_R@1`` / ``motion_kNN``: retrieval Recall@1 and weighted kNN top-1
+  (test videos as queries, train videos as gallery);
+* ``background_probe``: how well the features predict the background
+  family (4-fold cross-validated linear probe within the test split, where
+  family and class are independent). Lower = less background shortcut.
+
+Chance is 1/8 everywhere. A randomly initialised backbone is scored too, as
+the floor the pretraining has to move away from. Every arm runs with
+several seeds (``--seeds``); the table gives the mean and the standard
+deviation over seeds.
+
+    python tools/analysis/background_bias.py              # 2 CPU cores, ~20 min
+    python tools/analysis/background_bias.py --full       # GPU setting
+    python tools/analysis/background_bias.py --seeds 0 --epochs 2 \\
+        --work-dir work_dirs/bias_quick                   # a quick look
+
+Writes ``results.json`` (settings, seeds, per-seed numbers), ``results.md``
+(the table) and ``results.png`` (a bar chart) to ``--work-dir``.
+"""
+import argparse
+import copy
+import gc
+import json
+import os
+import os.path as osp
+import platform
+import statistics
+import time
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner, set_random_seed
+from torch import Tensor
+
+import fame_mm  # noqa: F401  (registers components, applies upstream fixes)
+from fame_mm.datasets.synthetic_motion import label_correlation_for_rate
+from fame_mm.engine.hooks.knn_monitor_hook import video_features
+from fame_mm.evaluation.functional import (cross_validated_probe_accuracy,
+                                           knn_accuracy,
+                                           linear_probe_accuracy,
+                                           retrieval_recall)
+from mmaction.registry import MODELS
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+ARM_CONFIGS = {
+    'MoCo': osp.join(REPO, 'configs/fame/bias_moco_demo.py'),
+    'FAME': osp.join(REPO, 'configs/fame/bias_fame_demo.py'),
+}
+RANDOM_INIT = 'random init'
+METRICS = ('motion_linear', 'motion_R@1', 'motion_kNN', 'background_probe')
+METRIC_TITLES = {
+    'motion_linear': 'motion, linear probe top-1',
+    'motion_R@1': 'motion, retrieval R@1',
+    'motion_kNN': 'motion, kNN top-1',
+    'background_probe': 'background family probe (lower = less shortcut)',
+}
+# Settings of the CPU default and of --full (meant for one GPU).
+PRESETS = {
+    'default':
+    dict(
+        seeds=[0, 1, 2],
+        epochs=20,
+        train_videos=128,
+        test_videos=128,
+        batch_size=8,
+        lr=0.05,
+        queue_len=64,
+        backbone=None),  # the configs' ResNet3d-18 of width 16
+    'full':
+    dict(
+        seeds=[0, 1, 2, 3, 4],
+        epochs=100,
+        train_videos=1024,
+        test_videos=512,
+        batch_size=32,
+        lr=0.2,
+        queue_len=1024,
+        backbone='InceptionI3D'),  # the paper's backbone at demo size
+}
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='MoCo vs FAME on background-biased motion videos')
+    parser.add_argument(
+        '--full',
+        action='store_true',
+        help='the GPU setting: I3D, 1024 train videos, 100 epochs, 5 seeds')
+    parser.add_argument('--seeds', type=int, nargs='+', help='seeds')
+    parser.add_argument('--epochs', type=int, help='pretraining epochs')
+    parser.add_argument(
+        '--train-videos', type=int, help='videos in the biased train split')
+    parser.add_argument(
+        '--test-videos', type=int, help='videos in the unbiased test split')
+    parser.add_argument('--batch-size', type=int, help='clips per step')
+    parser.add_argument('--lr', type=float, help='SGD learning rate')
+    parser.add_argument('--queue-len', type=int, help='MoCo queue size K')
+    parser.add_argument(
+        '--bias',
+        type=float,
+        default=0.9,
+        help='share of train videos whose background family is their '
+        "class's family (test split: independent)")
+    parser.add_argument(
+        '--arms',
+        nargs='+',
+        choices=sorted(ARM_CONFIGS),
+        default=['MoCo', 'FAME'],
+        help='pretraining arms to run')
+    parser.add_argument(
+        '--data-root',
+        default='data/fame_bias',
+        help='where the generated videos are written')
+    parser.add_argument(
+        '--work-dir',
+        default='work_dirs/background_bias',
+        help='checkpoints, logs and the results')
+    parser.add_argument(
+        '--num-workers', type=int, default=2, help='data loader workers')
+    parser.add_argument(
+        '--device',
+        default='cuda' if torch.cuda.is_available() else 'cpu',
+        help='device of the feature extraction')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='config overrides applied to both arms, key=value pairs')
+    return parser.parse_args(argv)
+
+
+def resolve_settings(args: argparse.Namespace) -> dict:
+    """The preset, overridden by the options given on the command line."""
+    settings = copy.deepcopy(PRESETS['full' if args.full else 'default'])
+    settings['preset'] = 'full' if args.full else 'default'
+    for key in ('seeds', 'epochs', 'train_videos', 'test_videos',
+                'batch_size', 'lr', 'queue_len'):
+        value = getattr(args, key)
+        if value is not None:
+            settings[key] = value
+    settings.update(
+        bias=args.bias,
+        arms=list(args.arms),
+        data_root=args.data_root,
+        cfg_options=args.cfg_options or {})
+    return settings
+
+
+# --- configs ---
+def split_datasets(cfg: Config, settings: dict) -> Tuple[dict, dict]:
+    """The labelled train (biased) and test (unbiased) dataset configs."""
+    train = copy.deepcopy(cfg.bias_train_dataset)
+    test = copy.deepcopy(cfg.bias_test_dataset)
+    correlation = label_correlation_for_rate(settings['bias'],
+                                             train['num_background_families'])
+    train.update(
+        data_root=settings['data_root'],
+        num_videos=settings['train_videos'],
+        background_label_correlation=correlation)
+    test.update(
+        data_root=settings['data_root'], num_videos=settings['test_videos'])
+    return train, test
+
+
+def arm_config(config_file: str, settings: dict, seed: int,
+               work_dir: str) -> Config:
+    """One arm's pretraining config with the benchmark's settings."""
+    cfg = Config.fromfile(config_file)
+    epochs = settings['epochs']
+    train_dataset, _ = split_datasets(cfg, settings)
+    cfg.train_dataloader.dataset.update(train_dataset)
+    cfg.train_dataloader.batch_size = settings['batch_size']
+    cfg.train_dataloader.num_workers = settings['num_workers']
+    cfg.train_dataloader.persistent_workers = settings['num_workers'] > 0
+    cfg.model.head.queue_len = settings['queue_len']
+    if settings['backbone'] == 'InceptionI3D':
+        cfg.model.backbone = dict(type='InceptionI3D')
+        cfg.model.head.update(in_channels=1024, hid_channels=1024)
+    cfg.optim_wrapper.optimizer.lr = settings['lr']
+    cfg.train_cfg.max_epochs = epochs
+    cfg.param_scheduler = [
+        dict(
+            type='CosineAnnealingLR',
+            T_max=epochs,
+            eta_min=0,
+            by_epoch=True,
+            begin=0,
+            end=epochs)
+    ]
+    cfg.default_hooks.checkpoint = dict(
+        type='CheckpointHook', interval=epochs, max_keep_ckpts=1)
+    cfg.randomness = dict(seed=seed, diff_rank_seed=True)
+    cfg.work_dir = work_dir
+    cfg.experiment_name = f'{osp.basename(work_dir)}_{time.time_ns()}'
+    cfg.merge_from_dict(settings['cfg_options'])
+    return cfg
+
+
+# --- features and scores ---
+def extract_split(model: torch.nn.Module, dataset: dict, pipeline: list,
+                  num_workers: int) -> Tuple[Tensor, Tensor, Tensor]:
+    """Frozen backbone features of one labelled split.
+
+    Returns:
+        tuple[Tensor, Tensor, Tensor]: ``N x C`` clip-averaged features,
+        ``N`` motion labels and ``N`` background families, in the
+        annotation file's order.
+    """
+    loader = Runner.build_dataloader(
+        dict(
+            batch_size=16,
+            num_workers=num_workers,
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            dataset=dict(pipeline=pipeline, **dataset)))
+    features, labels = [], []
+    model.eval()
+    with torch.no_grad():
+        for batch in loader:
+            features.append(video_features(model, batch))
+            labels += [int(s.gt_label) for s in batch['data_samples']]
+    meta_file = osp.join(dataset['data_root'], f"{dataset['split']}_meta.json")
+    with open(meta_file) as f:
+        families = [v['background_family'] for v in json.load(f)['videos']]
+    return (torch.cat(features), torch.tensor(labels),
+            torch.tensor(families))
+
+
+def score_features(train: Tuple[Tensor, Tensor, Tensor],
+                   test: Tuple[Tensor, Tensor, Tensor]) -> Dict[str, float]:
+    """The benchmark's four numbers from train/test ``(x, label, family)``."""
+    train_x, train_y, _ = train
+    test_x, test_y, test_family = test
+    return {
+        'motion_linear':
+        linear_probe_accuracy(train_x, train_y, test_x, test_y),
+        'motion_R@1':
+        retrieval_recall(test_x, test_y, train_x, train_y, topk=(1, ))[1],
+        'motion_kNN':
+        knn_accuracy(test_x, test_y, train_x, train_y, k=10),
+        'background_probe':
+        cross_validated_probe_accuracy(test_x, test_family, num_folds=4),
+    }
+
+
+def evaluate_model(model: torch.nn.Module, cfg: Config, settings: dict,
+                   device: str) -> Dict[str, float]:
+    """Score a model's frozen backbone on the benchmark's splits."""
+    model = model.to(device)
+    train_dataset, test_dataset = split_datasets(cfg, settings)
+    pipeline = cfg.bias_eval_pipeline
+    train = extract_split(model, train_dataset, pipeline,
+                          settings['num_workers'])
+    test = extract_split(model, test_dataset, pipeline,
+                         settings['num_workers'])
+    return score_features(train, test)
+
+
+def pretrain_and_evaluate(arm: str, seed: int, settings: dict,
+                          work_dir: str, device: str) -> Dict[str, float]:
+    """Pretrain one arm with one seed, then score its backbone."""
+    cfg = arm_config(ARM_CONFIGS[arm], settings, seed,
+                     osp.join(work_dir, f'{arm.lower()}_seed{seed}'))
+    runner = Runner.from_cfg(cfg)
+    model = runner.train()
+    scores = evaluate_model(model, cfg, settings, device)
+    del runner, model
+    gc.collect()
+    return scores
+
+
+def random_init_scores(seed: int, settings: dict,
+                       device: str) -> Dict[str, float]:
+    """Scores of a randomly initialised backbone (no pretraining)."""
+    cfg = arm_config(ARM_CONFIGS['FAME'], settings, seed, '/nonexistent')
+    init_default_scope('mmaction')
+    set_random_seed(seed)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    return evaluate_model(model, cfg, settings, device)
+
+
+# --- report ---
+def summarize(per_seed: Dict[str, List[Dict[str, float]]]
+              ) -> Dict[str, Dict[str, Tuple[float, float]]]:
+    """Mean and standard deviation over seeds (0 for a single seed)."""
+    summary = {}
+    for arm, runs in per_seed.items():
+        summary[arm] = {}
+        for metric in METRICS:
+            values = [run[metric] for run in runs]
+            spread = statistics.stdev(values) if len(values) > 1 else 0.0
+            summary[arm][metric] = (statistics.fmean(values), spread)
+    return summary
+
+
+def markdown_table(summary: Dict[str, Dict[str, Tuple[float, float]]],
+                   num_seeds: int) -> str:
+    """The results as a markdown table: mean ± std over seeds."""
+    header = ['pretraining'] + [METRIC_TITLES[m] for m in METRICS]
+    lines = [
+        '| ' + ' | '.join(header) + ' |',
+        '|' + '---|' * len(header),
+    ]
+    for arm, metrics in summary.items():
+        cells = [f'{mean:.3f} ± {std:.3f}' for mean, std in
+                 (metrics[m] for m in METRICS)]
+        lines.append(f'| {arm} | ' + ' | '.join(cells) + ' |')
+    lines.append('')
+    lines.append(f'Mean ± standard deviation over {num_seeds} seed(s); '
+                 'chance is 0.125 for every column.')
+    return '\n'.join(lines) + '\n'
+
+
+def bar_chart(summary: Dict[str, Dict[str, Tuple[float, float]]],
+              path: str, title: str) -> None:
+    """Grouped bars (one group per metric, one bar per arm) with std."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    arms = list(summary)
+    width = 0.8 / len(arms)
+    fig, ax = plt.subplots(figsize=(8, 3.6), dpi=100)
+    for i, arm in enumerate(arms):
+        means = [summary[arm][m][0] for m in METRICS]
+        stds = [summary[arm][m][1] for m in METRICS]
+        xs = [j + (i - (len(arms) - 1) / 2) * width for j in range(len(METRICS))]
+        ax.bar(xs, means, width, yerr=stds, capsize=3, label=arm)
+    ax.axhline(1 / 8, color='grey', linestyle='--', linewidth=1,
+               label='chance')
+    ax.set_xticks(range(len(METRICS)))
+    ax.set_xticklabels([
+        'motion\nlinear probe', 'motion\nR@1', 'motion\nkNN',
+        'background probe\n(lower is better)'
+    ])
+    ax.set_ylim(0, 1)
+    ax.set_ylabel('accuracy on the unbiased test split')
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8, ncol=len(arms) + 1, loc='upper left')
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def environment() -> dict:
+    """Where the numbers were measured."""
+    return dict(
+        python=platform.python_version(),
+        torch=torch.__version__,
+        cpu_threads=torch.get_num_threads(),
+        cuda=torch.cuda.get_device_name() if torch.cuda.is_available() else
+        None,
+        machine=platform.machine(),
+        processor=platform.processor())
+
+
+def write_results(work_dir: str, settings: dict,
+                  per_seed: Dict[str, List[Dict[str, float]]],
+                  seconds: float) -> str:
+    """Write results.json / .md / .png; return the markdown table."""
+    summary = summarize(per_seed)
+    table = markdown_table(summary, len(settings['seeds']))
+    with open(osp.join(work_dir, 'results.md'), 'w') as f:
+        f.write(table)
+    with open(osp.join(work_dir, 'results.json'), 'w') as f:
+        json.dump(
+            dict(
+                settings=settings,
+                per_seed=per_seed,
+                summary={
+                    arm: {m: dict(mean=v[0], std=v[1])
+                          for m, v in metrics.items()}
+                    for arm, metrics in summary.items()
+                },
+                seconds=round(seconds, 1),
+                environment=environment()),
+            f,
+            indent=1)
+    title = (f"bias {settings['bias']}, {settings['epochs']} epochs, "
+             f"{settings['train_videos']} train videos, "
+             f"{len(settings['seeds'])} seed(s)")
+    bar_chart(summary, osp.join(work_dir, 'results.png'), title)
+    return table
+
+
+def main(argv: Optional[Sequence[str]] = None) -> str:
+    args = parse_args(argv)
+    settings = resolve_settings(args)
+    settings['num_workers'] = args.num_workers
+    os.makedirs(args.work_dir, exist_ok=True)
+    start = time.perf_counter()
+    per_seed: Dict[str, List[Dict[str, float]]] = {RANDOM_INIT: []}
+    per_seed.update({arm: [] for arm in settings['arms']})
+    for seed in settings['seeds']:
+        per_seed[RANDOM_INIT].append(
+            random_init_scores(seed, settings, args.device))
+        for arm in settings['arms']:
+            per_seed[arm].append(
+                pretrain_and_evaluate(arm, seed, settings, args.work_dir,
+                                      args.device))
+            print(f'{arm} seed {seed}: {per_seed[arm][-1]}', flush=True)
+    table = write_results(args.work_dir, settings, per_seed,
+                          time.perf_counter() - start)
+    print(table)
+    print(f'results in {osp.abspath(args.work_dir)} '
+          f'({time.perf_counter() - start:.0f} s)')
+    return table
+
+
+if __name__ == '__main__':
+    main()
