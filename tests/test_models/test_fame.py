@@ -7,7 +7,7 @@ import pytest
 import torch
 from scipy import ndimage
 
-from fame_mm.models.augments.fame import FAME
+from fame_mm.models.augments.fame import FAME, FAMEIntermediates
 from fame_mm.models.utils.video_ops import (gaussian_blur2d,
                                             gaussian_kernel_size, hsv_to_rgb,
                                             rgb_to_hsv, topk_mask)
@@ -318,6 +318,53 @@ def test_derangement_forward_gives_every_clip_another_background():
     for i in range(2):
         own = masks[i].expand(3, 3, 16, 16)
         assert torch.equal(fused[i][~own], clips[1 - i][~own])
+
+
+def test_intermediates_are_those_of_forward_and_foreground_mask(square_clip):
+    clip, path = square_clip
+    torch.manual_seed(0)
+    clips = torch.cat([to_batch(clip), torch.rand(3, 3, FRAMES, SIZE, SIZE)])
+    fame = FAME(beta=0.4)
+    result = fame.intermediates(
+        clips, generator=torch.Generator().manual_seed(5))
+    assert isinstance(result, FAMEIntermediates)
+    # the same draw as forward with the same generator, the same output
+    assert torch.equal(
+        result.permutation,
+        fame.sample_permutation(4, torch.Generator().manual_seed(5)))
+    assert torch.equal(
+        result.fused, fame(clips, generator=torch.Generator().manual_seed(5)))
+    assert torch.equal(result.mask, fame.foreground_mask(clips))
+    assert torch.equal(result.fused,
+                       FAME.merge(clips, result.mask, result.permutation))
+    assert_valid_mask(result.mask, 4, SIZE, SIZE, beta=0.4)
+    for name in ('motion', 'colour'):
+        values = getattr(result, name)
+        assert values.shape == (4, SIZE, SIZE) and values.dtype == clips.dtype
+        assert values.min() >= 0 and values.max() <= 1
+    # the mask keeps the top-beta pixels of the refined colour map
+    assert torch.equal(result.mask,
+                       topk_mask(result.colour, int(0.4 * SIZE * SIZE)))
+    # the motion map is high on the square's path
+    motion = result.motion[0].numpy()
+    assert motion[path].mean() > 3 * motion[~path].mean()
+    # a given permutation is used as is
+    permutation = torch.tensor([3, 2, 1, 0])
+    given = fame.intermediates(clips, batch_permutation=permutation)
+    assert torch.equal(given.permutation, permutation)
+    assert torch.equal(given.fused, fame(clips, permutation))
+
+
+def test_intermediates_of_a_batch_of_one(square_clip):
+    clips = to_batch(square_clip[0])
+    generator = torch.Generator().manual_seed(0)
+    state = generator.get_state()
+    result = FAME().intermediates(clips, generator=generator)
+    assert result.fused is clips  # unchanged, as forward
+    assert result.permutation.tolist() == [0]
+    assert torch.equal(generator.get_state(), state)  # nothing drawn
+    assert torch.equal(result.mask, FAME().foreground_mask(clips))
+    assert result.motion.shape == result.colour.shape == (1, SIZE, SIZE)
 
 
 # --------------------------------------------------------------------------- #

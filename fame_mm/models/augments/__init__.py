@@ -1,4 +1,4 @@
 from .clip_color_augment import ClipColorAugment
-from .fame import FAME
+from .fame import FAME, FAMEIntermediates
 
-__all__ = ['FAME', 'ClipColorAugment']
+__all__ = ['FAME', 'FAMEIntermediates', 'ClipColorAugment']

@@ -11,7 +11,7 @@ the dataset ``TRANSFORMS`` registry refuses to be built in a per-sample
 pipeline.
 """
 import math
-from typing import Optional, Tuple
+from typing import NamedTuple, Optional, Tuple
 
 import torch
 from mmaction.registry import MODELS, TRANSFORMS
@@ -22,7 +22,43 @@ from fame_mm.models.utils.video_ops import (compute_dtype, gaussian_blur2d,
                                             min_max_normalize, rgb_to_hsv,
                                             topk_mask, validate_clips)
 
-__all__ = ['FAME', 'FAMEInPipelineError', 'FAMEPipelineGuard']
+__all__ = [
+    'FAME', 'FAMEIntermediates', 'FAMEInPipelineError', 'FAMEPipelineGuard'
+]
+
+
+class FAMEIntermediates(NamedTuple):
+    """What :meth:`FAME.intermediates` computes on the way to the merge.
+
+    Attributes:
+        motion (Tensor): ``B x H x W`` motion map after the Gaussian blur and
+            the per-clip min-max normalisation, in [0, 1] (spec 2.1-2.2); its
+            top 50% are the foreground colour seeds, its bottom 10% the
+            background seeds (spec 2.3).
+        colour (Tensor): ``B x H x W`` refined colour map: the per-pixel
+            foreground ratio ``p_fg / (p_fg + p_bg)`` of the colour
+            histograms of the seeds, blurred and min-max normalised, in
+            [0, 1] (spec 2.4-2.5). The mask keeps its top ``beta`` fraction.
+        mask (Tensor): ``B x H x W`` hard foreground mask in {0, 1}, exactly
+            ``int(beta * H * W)`` ones per clip (spec 2.6), equal to
+            :meth:`FAME.foreground_mask`.
+        permutation (Tensor): Long tensor of shape ``B``: clip i receives
+            the background of clip ``permutation[i]`` (identity for a batch
+            of one).
+        fused (Tensor): ``B x 3 x T x H x W`` merged clips, equal to
+            :meth:`FAME.forward` with the same permutation (the input itself
+            for a batch of one).
+
+    ``motion`` and ``colour`` are in FAME's compute dtype (float32 for
+    float16 / bfloat16 clips, else the clips' dtype); ``mask`` and ``fused``
+    have the clips' dtype. All live on the clips' device.
+    """
+    motion: Tensor
+    colour: Tensor
+    mask: Tensor
+    permutation: Tensor
+    fused: Tensor
+
 
 @MODELS.register_module()
 class FAME(nn.Module):
@@ -104,15 +140,51 @@ class FAME(nn.Module):
             A batch of one is returned unchanged (the input tensor itself).
         """
         validate_clips(clips)
-        batch_size = clips.size(0)
-        if batch_size == 1:
+        if clips.size(0) == 1:
             return clips
+        return self.intermediates(clips, batch_permutation, generator).fused
+
+    def intermediates(self,
+                      clips: Tensor,
+                      batch_permutation: Optional[Tensor] = None,
+                      generator: Optional[torch.Generator] = None
+                      ) -> FAMEIntermediates:
+        """Run the merge and keep the maps it is built from.
+
+        :meth:`forward` returns ``intermediates(...).fused``, so the maps
+        are exactly those of the merge (used by ``tools/visualize_fame.py``).
+
+        Args:
+            clips (Tensor): ``B x 3 x T x H x W`` float RGB in [0, 1].
+            batch_permutation (Tensor, optional): A permutation ``pi`` of
+                ``range(B)`` (long, shape ``B``) to use instead of a random
+                one; clip i receives the background of clip ``pi[i]``.
+            generator (torch.Generator, optional): Random generator for the
+                permutation (drawn on the generator's device, default CPU).
+
+        Returns:
+            FAMEIntermediates: ``motion``, ``colour`` and ``mask``
+            (``B x H x W``), ``permutation`` (``B``) and ``fused``
+            (``B x 3 x T x H x W``). A batch of one still gets its maps; its
+            permutation is ``[0]`` (nothing is drawn from ``generator``) and
+            ``fused`` is the input tensor itself, as in :meth:`forward`.
+        """
+        validate_clips(clips)
+        batch_size = clips.size(0)
         if batch_permutation is None:
-            batch_permutation = self.sample_permutation(batch_size, generator)
+            if batch_size == 1:
+                batch_permutation = torch.zeros(
+                    1, dtype=torch.long, device=clips.device)
+            else:
+                batch_permutation = self.sample_permutation(
+                    batch_size, generator)
         else:
             self._validate_permutation(batch_permutation, batch_size)
-        masks = self.foreground_mask(clips)
-        return self.merge(clips, masks, batch_permutation)
+        motion, colour, masks = self._mask_and_maps(clips)
+        fused = clips if batch_size == 1 else self.merge(
+            clips, masks, batch_permutation)
+        return FAMEIntermediates(motion, colour, masks, batch_permutation,
+                                 fused)
 
     @staticmethod
     def merge(clips: Tensor, masks: Tensor,
@@ -190,6 +262,22 @@ class FAME(nn.Module):
             ``clips``. Static clips give a valid mask (no NaN).
         """
         validate_clips(clips)
+        return self._mask_and_maps(clips)[2]
+
+    @torch.no_grad()
+    def _mask_and_maps(self, clips: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        """The mask and the two maps it comes from (spec 2.1-2.6).
+
+        Args:
+            clips (Tensor): ``B x 3 x T x H x W`` float RGB in [0, 1]
+                (already validated).
+
+        Returns:
+            Tuple[Tensor, Tensor, Tensor]: ``B x H x W`` each: the
+            normalised motion map and refined colour map (compute dtype),
+            and the hard mask (dtype of ``clips``); see
+            :class:`FAMEIntermediates`.
+        """
         clips_c = clips.to(compute_dtype(clips.dtype))
         height, width = clips.shape[-2:]
         kernel_size = gaussian_kernel_size(min(height, width))
@@ -203,7 +291,8 @@ class FAME(nn.Module):
         ratio = self._blur_and_normalize(
             ratio.reshape(-1, height, width), kernel_size)
         num_foreground = int(self.beta * height * width)
-        return topk_mask(ratio, num_foreground).to(clips.dtype)
+        mask = topk_mask(ratio, num_foreground).to(clips.dtype)
+        return motion, ratio, mask
 
     @staticmethod
     def motion_map(clips: Tensor) -> Tensor:

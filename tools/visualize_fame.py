@@ -1,0 +1,827 @@
+"""See what FAME does to a batch: maps, mask and fused clips as PNG + GIF.
+
+For each batch of query clips the tool runs FAME exactly as the data
+preprocessor does in training (uint8 -> float [0, 1], then the configured
+``FAME`` module, through :meth:`FAME.intermediates`, so the pictures show the
+maps of the very merge the model is trained on) and writes
+
+* ``fame_batch<NN>.png``: per clip three rows of tiles,
+  ``frames`` (the query clip at a few frame positions = columns),
+  ``maps`` (the motion map, the refined colour map = the foreground ratio of
+  the seed colours, the final mask, white = kept, and with four or more
+  columns what the mask keeps of the middle frame) and ``fused`` (the clip's
+  foreground on the background of the clip FAME drew for it, at the same
+  frame positions);
+* ``fame_batch<NN>.gif``: the whole clips animated, originals on top and the
+  fused clips below, one column per clip, a progress bar at the bottom.
+
+Two sources:
+
+* video files (any size, any length; short videos loop like in training) or
+  folders of them: one clip per video, resized to ``--size``, FAME from
+  ``--config`` when given, else the default ``FAME()``::
+
+      python tools/visualize_fame.py a.mp4 b.mp4 c.mp4 --size 160x120
+
+* ``--config``: the annotation file and pipeline of a dataloader of the
+  config (``--split``, default ``train_dataloader``), the query view of each
+  sample, and the FAME of ``model.data_preprocessor.query_augments``::
+
+      python tools/visualize_fame.py --config configs/fame/pretrain_demo.py \\
+          --batch-size 4 --frames-shown 5 --out-dir work_dirs/visualize_fame
+
+PNG size: ``GAP + LABEL_WIDTH + cols * (tile_w + GAP)`` by
+``GAP + 4 * LINE_HEIGHT + B * (3 * (tile_h + GAP) + SAMPLE_GAP)`` with
+``cols = max(frames_shown, 3)`` and ``tile = scale * (W, H)``; GIF size:
+``GAP + B * (tile_w + GAP)`` by ``GAP + 2 * (tile_h + GAP) + PROGRESS_HEIGHT``
+with ``T`` frames.
+"""
+import argparse
+import glob
+import json
+import math
+import os
+import os.path as osp
+import sys
+import warnings
+from dataclasses import dataclass, field
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+from mmengine.config import Config, DictAction
+from PIL import Image, ImageDraw, ImageFont
+
+if __package__ in (None, ''):  # run as a script: find fame_mm in the repo
+    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import fame_mm  # noqa: E402,F401  (registers components, upstream fixes)
+from fame_mm.datasets.transforms.checked_decord import \
+    VideoReadError  # noqa: E402
+from fame_mm.models.augments.fame import (FAME,  # noqa: E402
+                                          FAMEIntermediates)
+from fame_mm.models.data_preprocessors import \
+    ContrastiveDataPreprocessor  # noqa: E402
+
+# Layout of the PNG grid and the GIF, in pixels.
+GAP = 4
+LABEL_WIDTH = 128
+LINE_HEIGHT = 14
+SAMPLE_GAP = 8
+HEADER_LINES = 3
+PROGRESS_HEIGHT = 4
+MIN_TILE = 96  # the automatic --scale makes the shorter tile side >= this
+ROWS_PER_SAMPLE = 3
+NUM_MAPS = 3
+VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.mov', '.webm', '.m4v')
+
+# Anchors of the heat map colours (dark = low, yellow = high).
+_HEAT_ANCHORS = np.array([[0, 0, 4], [87, 16, 110], [188, 55, 84],
+                          [249, 142, 9], [252, 255, 164]], dtype=np.float64)
+
+
+class VisualizeError(RuntimeError):
+    """A problem with the tool's input; the message says what to fix."""
+
+
+@dataclass
+class ClipBatch:
+    """A batch of query clips with what the pictures say about them.
+
+    Attributes:
+        clips (torch.Tensor): ``B x 3 x T x H x W`` uint8 RGB.
+        names (list[str]): One name per clip (the video file's base name).
+        details (list[str]): One short description per clip (label,
+            background family, looped frames), may be empty strings.
+    """
+    clips: torch.Tensor
+    names: List[str]
+    details: List[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- #
+# Command line
+# --------------------------------------------------------------------------- #
+def parse_size(text: str) -> Tuple[int, int]:
+    """``'S'`` -> ``(S, S)``, ``'WxH'`` -> ``(W, H)`` (width first)."""
+    parts = text.lower().replace(',', 'x').split('x')
+    try:
+        values = [int(part) for part in parts]
+    except ValueError:
+        values = []
+    if len(values) == 1:
+        values = values * 2
+    if len(values) != 2 or min(values) < 1:
+        raise argparse.ArgumentTypeError(
+            f'--size takes S or WxH with positive integers, got {text!r}')
+    return values[0], values[1]
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Write PNG grids and GIFs of what FAME does to batches '
+        'of clips (motion map, refined colour map, mask, fused clips).')
+    parser.add_argument(
+        'videos',
+        nargs='*',
+        help='video files or folders of videos; without them, --config '
+        'gives the videos')
+    parser.add_argument(
+        '--config',
+        help='an mmaction2 config: its dataloader (--split) gives the '
+        'videos and pipeline when no videos are given; its '
+        'model.data_preprocessor.query_augments gives FAME')
+    parser.add_argument(
+        '--split',
+        default='train_dataloader',
+        help='the config\'s dataloader key (train, val, test or a key such '
+        'as train_dataloader or custom_hooks.0.dataloader); default '
+        'train_dataloader')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        default=None,
+        help='override config settings, key=value pairs (as in '
+        'tools/train.py)')
+    parser.add_argument(
+        '--out-dir',
+        default='work_dirs/visualize_fame',
+        help='where the PNG and GIF files go')
+    parser.add_argument(
+        '--num-frames',
+        '--clip-len',
+        dest='clip_len',
+        type=int,
+        default=None,
+        help='frames per clip (default: the config\'s clip_len, or 8)')
+    parser.add_argument(
+        '--frame-interval',
+        type=int,
+        default=None,
+        help='temporal stride of video files (default: the config\'s, or 2); '
+        'with --config it overrides the pipeline\'s')
+    parser.add_argument(
+        '--size',
+        type=parse_size,
+        default=None,
+        help='clip size S or WxH (default: 112 for video files; the '
+        'config\'s pipeline with --config)')
+    parser.add_argument(
+        '--batch-size',
+        type=int,
+        default=4,
+        help='clips per FAME batch (default 4); 1 shows the maps, FAME '
+        'leaves a batch of one unchanged')
+    parser.add_argument(
+        '--num-batches',
+        type=int,
+        default=None,
+        help='batches to draw (default: all videos given, or 1 batch with '
+        '--config)')
+    parser.add_argument(
+        '--frames-shown',
+        type=int,
+        default=4,
+        help='frame positions (columns) in the PNG (default 4)')
+    parser.add_argument(
+        '--scale',
+        type=int,
+        default=None,
+        help=f'integer zoom of the tiles (default: the smallest making '
+        f'tiles at least {MIN_TILE} px)')
+    parser.add_argument(
+        '--seed',
+        type=int,
+        default=0,
+        help='seed of the clip positions, crops, video choice and FAME '
+        'permutations (default 0)')
+    parser.add_argument(
+        '--beta', type=float, default=None, help='override FAME beta')
+    parser.add_argument(
+        '--hue-mode',
+        choices=FAME.HUE_MODES,
+        default=None,
+        help='override FAME hue_mode')
+    parser.add_argument(
+        '--permutation',
+        choices=FAME.PERMUTATIONS,
+        default=None,
+        help='override FAME permutation (derangement: every clip gets '
+        'another clip\'s background)')
+    parser.add_argument(
+        '--fps',
+        type=float,
+        default=8.0,
+        help='frames per second of the GIF (default 8)')
+    parser.add_argument(
+        '--colors',
+        type=int,
+        default=None,
+        help='quantise the PNG to this many colours (<= 256, a smaller '
+        'file), e.g. for a README')
+    args = parser.parse_args(argv)
+    if not args.videos and not args.config:
+        parser.error('give video files / folders, or --config')
+    for name in ('clip_len', 'frame_interval', 'batch_size', 'num_batches',
+                 'frames_shown', 'scale'):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            parser.error(f'--{name.replace("_", "-")} must be >= 1')
+    if args.colors is not None and not 2 <= args.colors <= 256:
+        parser.error('--colors must be in [2, 256]')
+    if args.fps <= 0:
+        parser.error('--fps must be positive')
+    return args
+
+
+# --------------------------------------------------------------------------- #
+# Config
+# --------------------------------------------------------------------------- #
+def load_config(args: argparse.Namespace):
+    """The config with ``--cfg-options`` merged, or None without one."""
+    if not args.config:
+        return None
+    if not osp.isfile(args.config):
+        raise VisualizeError(f'Config file not found: {args.config}')
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    return cfg
+
+
+def build_fame(cfg, args: argparse.Namespace) -> FAME:
+    """FAME as in ``model.data_preprocessor.query_augments`` (or default).
+
+    ``--beta``, ``--hue-mode`` and ``--permutation`` override its settings.
+    """
+    from mmaction.registry import MODELS
+    overrides = {
+        key: value
+        for key, value in (('beta', args.beta), ('hue_mode', args.hue_mode),
+                           ('permutation', args.permutation))
+        if value is not None
+    }
+    augments = []
+    if cfg is not None:
+        preprocessor = cfg.get('model', {}).get('data_preprocessor') or {}
+        augments = list(preprocessor.get('query_augments') or [])
+    for augment_cfg in augments:
+        module = MODELS.build(dict(augment_cfg, **overrides))
+        if isinstance(module, FAME):
+            return module
+    if cfg is not None:
+        warnings.warn(
+            'The config has no FAME in model.data_preprocessor.'
+            'query_augments (a plain MoCo config?); showing the default '
+            'FAME() instead.')
+    return FAME(**overrides)
+
+
+def dataloader_cfg(cfg, key: str) -> dict:
+    """The dataloader config under ``key`` (dotted keys, list indices)."""
+    if key in ('train', 'val', 'test'):
+        key = f'{key}_dataloader'
+    node = cfg
+    for part in key.split('.'):
+        try:
+            node = node[int(part)] if isinstance(node, (list, tuple)) \
+                else node[part]
+        except (KeyError, IndexError, ValueError, TypeError):
+            node = None
+        if node is None:
+            raise VisualizeError(
+                f'The config has no dataloader under {key!r}; use --split '
+                'with one of train, val, test or a dotted key such as '
+                'custom_hooks.0.dataloader.')
+    if 'dataset' not in node:
+        raise VisualizeError(f'{key!r} of the config is not a dataloader '
+                             '(it has no dataset)')
+    return node
+
+
+def _sub_pipelines(pipeline: list) -> Iterator[list]:
+    """The pipeline and every nested ``transforms`` list in it."""
+    yield pipeline
+    for transform in pipeline:
+        nested = transform.get('transforms') if isinstance(transform,
+                                                           dict) else None
+        if isinstance(nested, list):
+            yield from _sub_pipelines(nested)
+
+
+def adapt_pipeline(pipeline: list, args: argparse.Namespace) -> list:
+    """Apply ``--clip-len``, ``--frame-interval`` and ``--size`` to a copy.
+
+    The clip samplers (any transform with a ``clip_len``) get the clip
+    length and stride; every ``Resize`` gets the size, and a pipeline
+    without one gets a ``Resize`` before ``FormatShape``.
+    """
+    import copy
+    pipeline = copy.deepcopy(list(pipeline))
+    has_resize = False
+    for sub in _sub_pipelines(pipeline):
+        for transform in sub:
+            if 'clip_len' in transform:
+                if args.clip_len is not None:
+                    transform['clip_len'] = args.clip_len
+                if args.frame_interval is not None:
+                    transform['frame_interval'] = args.frame_interval
+            if transform.get('type') == 'Resize':
+                has_resize = True
+                if args.size is not None:
+                    transform.update(scale=tuple(args.size), keep_ratio=False)
+    if args.size is not None and not has_resize:
+        index = next((i for i, t in enumerate(pipeline)
+                      if t.get('type') == 'FormatShape'), len(pipeline))
+        pipeline.insert(
+            index,
+            dict(type='Resize', scale=tuple(args.size), keep_ratio=False))
+    return pipeline
+
+
+def _video_meta(ann_file: str) -> Dict[str, str]:
+    """Label and background names from a generated ``*_meta.json``.
+
+    The synthetic demo data (``SyntheticMotionDataset``) writes one next to
+    its annotation file; other datasets have none and get ``{}``.
+    """
+    details = {}
+    for meta_file in glob.glob(osp.join(osp.dirname(ann_file),
+                                        '*_meta.json')):
+        try:
+            with open(meta_file) as f:
+                videos = json.load(f).get('videos', [])
+        except (OSError, ValueError, AttributeError):
+            continue
+        for video in videos:
+            if not isinstance(video, dict) or 'filename' not in video:
+                continue
+            parts = [video.get('label_name'),
+                     video.get('background_family_name')]
+            text = ' / bg '.join(str(p) for p in parts if p is not None)
+            details[osp.basename(video['filename'])] = text
+    return details
+
+
+def config_batches(cfg, args: argparse.Namespace) -> Iterator[ClipBatch]:
+    """Batches of query views from the config's dataset and pipeline."""
+    from mmaction.registry import DATASETS
+    loader = dataloader_cfg(cfg, args.split)
+    dataset_cfg = dict(loader['dataset'])
+    dataset_cfg['pipeline'] = adapt_pipeline(dataset_cfg['pipeline'], args)
+    try:
+        dataset = DATASETS.build(dataset_cfg)
+    except FileNotFoundError as err:
+        raise VisualizeError(
+            f'Cannot build the dataset of {args.split!r}: {err}. Check '
+            'data_root / ann_file (or override them with --cfg-options).'
+        ) from err
+    if len(dataset) == 0:
+        raise VisualizeError(f'The dataset of {args.split!r} is empty')
+    meta = _video_meta(getattr(dataset, 'ann_file', '') or '')
+    num_batches = args.num_batches or 1
+    order = np.random.default_rng(args.seed).permutation(len(dataset))
+    position = 0
+    for _ in range(num_batches):
+        views, names, details = [], [], []
+        while len(views) < args.batch_size and position < len(order):
+            index = int(order[position])
+            position += 1
+            # prepare_data, not __getitem__: a skipped unreadable video
+            # (None) is replaced by the next one and we keep its name.
+            sample = dataset.prepare_data(index)
+            if sample is None:
+                continue
+            filename = dataset.get_data_info(index).get('filename', '')
+            inputs = ContrastiveDataPreprocessor.stack_views(
+                sample['inputs'].unsqueeze(0))
+            views.append(inputs[0, 0])  # view 0: the query view
+            names.append(osp.basename(filename) or f'sample {index}')
+            details.append(meta.get(osp.basename(filename), ''))
+        if not views:
+            return
+        yield ClipBatch(_stack(views, names), names, details)
+
+
+# --------------------------------------------------------------------------- #
+# Video files
+# --------------------------------------------------------------------------- #
+def find_videos(paths: Sequence[str]) -> List[str]:
+    """Expand folders into their video files; check that files exist."""
+    videos = []
+    for path in paths:
+        if osp.isdir(path):
+            found = sorted(
+                p for p in glob.glob(osp.join(path, '**', '*'),
+                                     recursive=True)
+                if p.lower().endswith(VIDEO_EXTENSIONS) and osp.isfile(p))
+            if not found:
+                raise VisualizeError(
+                    f'No video files ({", ".join(VIDEO_EXTENSIONS)}) in the '
+                    f'folder {path}')
+            videos.extend(found)
+        elif osp.isfile(path):
+            videos.append(path)
+        else:
+            raise VisualizeError(f'Video file not found: {path}. Check the '
+                                 'path (folders are searched for videos).')
+    return videos
+
+
+def video_pipeline(clip_len: int, frame_interval: int,
+                   size: Tuple[int, int]):
+    """Decode one clip of ``clip_len`` frames, resized to ``size`` (W, H).
+
+    The project's decord transforms (clear errors naming the file) and
+    clip sampler (a random start; videos shorter than the clip loop).
+    """
+    from mmengine.dataset import Compose
+    return Compose([
+        dict(type='CheckedDecordInit'),
+        dict(
+            type='SampleTwoClips',
+            clip_len=clip_len,
+            frame_interval=frame_interval,
+            num_clips=1),
+        dict(type='CheckedDecordDecode'),
+        dict(type='Resize', scale=tuple(size), keep_ratio=False),
+        dict(type='FormatShape', input_format='NCTHW'),
+    ])
+
+
+def video_batches(videos: Sequence[str], cfg,
+                  args: argparse.Namespace) -> Iterator[ClipBatch]:
+    """Batches of one clip per video file, in the order given."""
+    clip_len, frame_interval = args.clip_len, args.frame_interval
+    if cfg is not None and (clip_len is None or frame_interval is None):
+        # Take the clip sampling of the config's dataloader where it has one.
+        try:
+            pipeline = dataloader_cfg(cfg, args.split)['dataset']['pipeline']
+            sampler = next(t for sub in _sub_pipelines(pipeline) for t in sub
+                           if 'clip_len' in t)
+            clip_len = clip_len or sampler['clip_len']
+            frame_interval = frame_interval or sampler.get(
+                'frame_interval', 1)
+        except (VisualizeError, KeyError, StopIteration, TypeError):
+            pass
+    clip_len, frame_interval = clip_len or 8, frame_interval or 2
+    size = args.size or (112, 112)
+    pipeline = video_pipeline(clip_len, frame_interval, size)
+    span = (clip_len - 1) * frame_interval + 1
+    num_batches = math.ceil(len(videos) / args.batch_size)
+    if args.num_batches is not None:
+        num_batches = min(num_batches, args.num_batches)
+    for batch_index in range(num_batches):
+        chunk = videos[batch_index * args.batch_size:(batch_index + 1) *
+                       args.batch_size]
+        views, details = [], []
+        for video in chunk:
+            try:
+                results = pipeline(
+                    dict(filename=video, start_index=0, modality='RGB'))
+            except VideoReadError as err:
+                raise VisualizeError(
+                    f'{err} (Or leave it out of the videos given to '
+                    'visualize_fame.py.)') from err
+            views.append(torch.from_numpy(np.ascontiguousarray(
+                results['imgs'][0])))
+            total = results['total_frames']
+            note = ''
+            if total < span:
+                note = f'{total} frames, looped'
+                print(f'note: {video} has {total} frames, fewer than the '
+                      f'{span} a clip of {clip_len} x stride '
+                      f'{frame_interval} spans; its frames loop (as in '
+                      'training).')
+            details.append(note)
+        names = [osp.basename(v) for v in chunk]
+        yield ClipBatch(_stack(views, names), names, details)
+
+
+def _stack(views: List[torch.Tensor], names: List[str]) -> torch.Tensor:
+    """Stack ``3 x T x H x W`` uint8 clips; clear error on mixed sizes."""
+    shapes = {tuple(v.shape) for v in views}
+    if len(shapes) > 1:
+        listing = ', '.join(f'{n}: {tuple(v.shape[1:])}'
+                            for n, v in zip(names, views))
+        raise VisualizeError(
+            'The clips of a batch have different shapes (T, H, W) '
+            f'({listing}); pass --size (and --clip-len) so they match.')
+    return torch.stack(views)
+
+
+# --------------------------------------------------------------------------- #
+# Drawing
+# --------------------------------------------------------------------------- #
+def auto_scale(height: int, width: int) -> int:
+    """Smallest integer zoom making the shorter tile side >= MIN_TILE."""
+    return max(1, math.ceil(MIN_TILE / min(height, width)))
+
+
+def grid_size(num_samples: int, frames_shown: int, height: int, width: int,
+              scale: int) -> Tuple[int, int]:
+    """``(width, height)`` of the PNG grid in pixels."""
+    cols = max(frames_shown, NUM_MAPS)
+    tile_w, tile_h = width * scale, height * scale
+    return (GAP + LABEL_WIDTH + cols * (tile_w + GAP),
+            GAP + (HEADER_LINES + 1) * LINE_HEIGHT + num_samples *
+            (ROWS_PER_SAMPLE * (tile_h + GAP) + SAMPLE_GAP))
+
+
+def gif_size(num_samples: int, height: int, width: int,
+             scale: int) -> Tuple[int, int]:
+    """``(width, height)`` of the GIF frames in pixels."""
+    return (GAP + num_samples * (width * scale + GAP),
+            GAP + 2 * (height * scale + GAP) + PROGRESS_HEIGHT)
+
+
+def heat_colours(values: np.ndarray) -> np.ndarray:
+    """Map values in [0, 1] to ``... x 3`` uint8 heat-map colours."""
+    values = np.clip(np.nan_to_num(values.astype(np.float64)), 0.0, 1.0)
+    position = values * (len(_HEAT_ANCHORS) - 1)
+    low = np.minimum(np.floor(position).astype(int), len(_HEAT_ANCHORS) - 2)
+    weight = (position - low)[..., None]
+    colours = (_HEAT_ANCHORS[low] * (1 - weight) +
+               _HEAT_ANCHORS[low + 1] * weight)
+    return np.round(colours).astype(np.uint8)
+
+
+def to_uint8_frames(clips: torch.Tensor) -> np.ndarray:
+    """``B x 3 x T x H x W`` float [0, 1] -> ``B x T x H x W x 3`` uint8."""
+    frames = clips.detach().float().clamp(0, 1).mul(255).round()
+    return frames.to(torch.uint8).permute(0, 2, 3, 4, 1).cpu().numpy()
+
+
+def _font() -> ImageFont.ImageFont:
+    return ImageFont.load_default()
+
+
+def _fit(draw: ImageDraw.ImageDraw, text: str, width: int, font) -> str:
+    """Shorten ``text`` (middle ellipsis) to fit ``width`` pixels."""
+    if draw.textlength(text, font=font) <= width:
+        return text
+    keep = len(text)
+    while keep > 3:
+        keep -= 1
+        head = (keep + 1) // 2
+        candidate = text[:head] + '...' + text[len(text) - (keep - head):]
+        if draw.textlength(candidate, font=font) <= width:
+            return candidate
+    return text[:1] + '...'
+
+
+def _tile(image: np.ndarray, scale: int) -> Image.Image:
+    tile = Image.fromarray(image)
+    if scale != 1:
+        tile = tile.resize((tile.width * scale, tile.height * scale),
+                           Image.NEAREST)
+    return tile
+
+
+def _caption(draw: ImageDraw.ImageDraw, xy: Tuple[int, int], text: str,
+             font) -> None:
+    """Small white text on a dark box (readable over any tile)."""
+    left, top, right, bottom = draw.textbbox(xy, text, font=font)
+    draw.rectangle((left - 1, top - 1, right + 1, bottom + 1),
+                   fill=(0, 0, 0))
+    draw.text(xy, text, fill=(255, 255, 255), font=font)
+
+
+def frame_positions(num_frames: int, frames_shown: int) -> List[int]:
+    """Evenly spaced frame indices of a clip, first and last included."""
+    count = min(frames_shown, num_frames)
+    return sorted({
+        int(round(i))
+        for i in np.linspace(0, num_frames - 1, count)
+    })
+
+
+def fused_label(index: int, source: int, names: Sequence[str]) -> str:
+    """First label line of a fused row: whose background it got."""
+    if len(names) == 1:
+        return 'unchanged'
+    if source == index:
+        return f'own bg, pi({index}) = {index}'
+    return f'fg {index} + bg {source}'
+
+
+def fused_detail(index: int, source: int, names: Sequence[str]) -> str:
+    """Second label line of a fused row."""
+    if len(names) == 1:
+        return '(batch of one)'
+    if source == index:
+        return '(unchanged clip)'
+    return f'bg: {names[source]}'
+
+
+def render_grid(batch: ClipBatch, result: FAMEIntermediates, fame: FAME,
+                frames_shown: int, scale: int, title: str) -> Image.Image:
+    """The PNG grid of one batch (see the module docstring for the size).
+
+    Args:
+        batch (ClipBatch): The clips (uint8) with their names.
+        result (FAMEIntermediates): FAME's maps, mask, permutation and
+            fused clips (``B x 3 x T x H x W`` float) for ``batch``.
+        fame (FAME): The module (for its settings in the title).
+        frames_shown (int): Columns of frames.
+        scale (int): Integer zoom of the tiles.
+        title (str): First header line.
+
+    Returns:
+        Image.Image: RGB image of :func:`grid_size`.
+    """
+    num_samples, _, num_frames, height, width = batch.clips.shape
+    size = grid_size(num_samples, frames_shown, height, width, scale)
+    tile_w, tile_h = width * scale, height * scale
+    canvas = Image.new('RGB', size, (255, 255, 255))
+    draw = ImageDraw.Draw(canvas)
+    font = _font()
+    text_width = size[0] - 2 * GAP
+
+    originals = batch.clips.permute(0, 2, 3, 4, 1).numpy()
+    fused = to_uint8_frames(result.fused)
+    mask = result.mask.detach().float().cpu().numpy()
+    motion = result.motion.detach().float().cpu().numpy()
+    colour = result.colour.detach().float().cpu().numpy()
+    permutation = result.permutation.tolist()
+    positions = frame_positions(num_frames, frames_shown)
+
+    header = [
+        title,
+        f'FAME beta {fame.beta:g}, hue {fame.hue_mode}, {fame.permutation}; '
+        f'clips {num_frames} x {height} x {width}',
+        'batch of one: FAME leaves it unchanged' if num_samples == 1 else
+        'fused i = foreground of clip i + background of clip pi(i)',
+    ]
+    for line, text in enumerate(header):
+        draw.text((GAP, GAP + line * LINE_HEIGHT),
+                  _fit(draw, text, text_width, font), fill=(0, 0, 0),
+                  font=font)
+    x0 = GAP + LABEL_WIDTH
+    y_columns = GAP + HEADER_LINES * LINE_HEIGHT
+    for col, t in enumerate(positions):
+        draw.text((x0 + col * (tile_w + GAP), y_columns),
+                  _fit(draw, f'frame {t}', tile_w, font), fill=(0, 0, 0),
+                  font=font)
+
+    y = GAP + (HEADER_LINES + 1) * LINE_HEIGHT
+    middle = num_frames // 2
+    map_captions = ('motion', 'colour', 'mask', 'kept')
+    for i in range(num_samples):
+        source = permutation[i]
+        kept = np.where(mask[i][..., None] > 0.5, originals[i, middle],
+                        (originals[i, middle] * 0.3).astype(np.uint8))
+        maps = [
+            heat_colours(motion[i]),
+            heat_colours(colour[i]),
+            np.repeat((mask[i][..., None] > 0.5) * np.uint8(255), 3, axis=-1),
+            kept,
+        ][:max(frames_shown, NUM_MAPS)]
+        rows = [
+            ([originals[i, t] for t in positions],
+             [f'clip {i}: {batch.names[i]}',
+              batch.details[i] if i < len(batch.details) else '']),
+            (maps, ['FAME maps: motion,', 'colour ratio,',
+                    'mask (white = kept),', f'kept: frame {middle} x mask']),
+            ([fused[i, t] for t in positions],
+             [f'fused {i}: ' + fused_label(i, source, batch.names),
+              fused_detail(i, source, batch.names)]),
+        ]
+        for row, (tiles, labels) in enumerate(rows):
+            y_row = y + row * (tile_h + GAP)
+            for line, text in enumerate(labels):
+                if text and (line + 1) * LINE_HEIGHT <= max(tile_h,
+                                                             LINE_HEIGHT):
+                    draw.text((GAP, y_row + line * LINE_HEIGHT),
+                              _fit(draw, text, LABEL_WIDTH - GAP, font),
+                              fill=(0, 0, 0), font=font)
+            for col, image in enumerate(tiles):
+                x = x0 + col * (tile_w + GAP)
+                canvas.paste(_tile(image, scale), (x, y_row))
+                if row == 1:
+                    _caption(draw, (x + 2, y_row + 1),
+                             _fit(draw, map_captions[col], tile_w - 4,
+                                  font), font)
+        y += ROWS_PER_SAMPLE * (tile_h + GAP) + SAMPLE_GAP
+    return canvas
+
+
+def render_gif_frames(batch: ClipBatch, result: FAMEIntermediates,
+                      scale: int) -> List[Image.Image]:
+    """One image per clip frame: originals on top, fused clips below.
+
+    A progress bar at the bottom grows with time (it also keeps identical
+    consecutive frames distinct, which the GIF writer would merge).
+
+    Returns:
+        list[Image.Image]: ``T`` RGB images of :func:`gif_size`.
+    """
+    num_samples, _, num_frames, height, width = batch.clips.shape
+    size = gif_size(num_samples, height, width, scale)
+    tile_w, tile_h = width * scale, height * scale
+    originals = batch.clips.permute(0, 2, 3, 4, 1).numpy()
+    fused = to_uint8_frames(result.fused)
+    frames = []
+    for t in range(num_frames):
+        canvas = Image.new('RGB', size, (255, 255, 255))
+        for i in range(num_samples):
+            x = GAP + i * (tile_w + GAP)
+            canvas.paste(_tile(originals[i, t], scale), (x, GAP))
+            canvas.paste(_tile(fused[i, t], scale), (x, 2 * GAP + tile_h))
+        bar = round(size[0] * (t + 1) / num_frames)
+        ImageDraw.Draw(canvas).rectangle(
+            (0, size[1] - PROGRESS_HEIGHT, bar - 1, size[1] - 1),
+            fill=(40, 40, 40))
+        frames.append(canvas)
+    return frames
+
+
+def save_png(image: Image.Image, path: str, colors: Optional[int]) -> None:
+    if colors is not None:
+        image = image.quantize(colors=colors, method=Image.MEDIANCUT,
+                               dither=Image.Dither.NONE)
+    image.save(path, optimize=True)
+
+
+def save_gif(frames: List[Image.Image], path: str, fps: float) -> None:
+    frames[0].save(
+        path,
+        save_all=True,
+        append_images=frames[1:],
+        duration=max(20, int(round(1000 / fps))),
+        loop=0,
+        disposal=1)
+
+
+# --------------------------------------------------------------------------- #
+# Main
+# --------------------------------------------------------------------------- #
+def seed_everything(seed: int) -> None:
+    import random
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def run(args: argparse.Namespace) -> List[Tuple[str, str]]:
+    """Write the pictures; return ``(png, gif)`` paths per batch."""
+    from mmengine.registry import init_default_scope
+    seed_everything(args.seed)
+    cfg = load_config(args)
+    init_default_scope(cfg.get('default_scope', 'mmaction') if cfg else
+                       'mmaction')
+    fame = build_fame(cfg, args)
+    if args.videos:
+        batches = video_batches(find_videos(args.videos), cfg, args)
+        source = ', '.join(osp.basename(v) for v in args.videos)
+    else:
+        batches = config_batches(cfg, args)
+        source = f'{osp.basename(args.config)} ({args.split})'
+    os.makedirs(args.out_dir, exist_ok=True)
+    written = []
+    for batch_index, batch in enumerate(batches):
+        clips = batch.clips.float() / 255  # as ContrastiveDataPreprocessor
+        generator = torch.Generator().manual_seed(args.seed + batch_index)
+        result = fame.intermediates(clips, generator=generator)
+        if clips.size(0) == 1:
+            print(f'batch {batch_index}: a batch of one; FAME merges it with '
+                  'itself, i.e. leaves it unchanged. The maps are shown; use '
+                  '--batch-size >= 2 (and two or more videos) to see fusion.')
+        fixed = [i for i, j in enumerate(result.permutation.tolist())
+                 if i == j]
+        if clips.size(0) > 1 and fixed:
+            print(f'batch {batch_index}: clip(s) {fixed} kept their own '
+                  f'background ({fame.permutation!r} permutation, as in '
+                  'training); --permutation derangement fuses every clip.')
+        height, width = clips.shape[-2:]
+        scale = args.scale or auto_scale(height, width)
+        stem = osp.join(args.out_dir, f'fame_batch{batch_index:02d}')
+        title = (f'{source} - batch {batch_index}, seed {args.seed}')
+        grid = render_grid(batch, result, fame, args.frames_shown, scale,
+                           title)
+        save_png(grid, stem + '.png', args.colors)
+        save_gif(render_gif_frames(batch, result, scale), stem + '.gif',
+                 args.fps)
+        pairs = ', '.join(f'{i}<-{j}'
+                          for i, j in enumerate(result.permutation.tolist()))
+        print(f'batch {batch_index}: {clips.size(0)} clip(s) '
+              f'{tuple(clips.shape[2:])}, fg<-bg {pairs}: wrote {stem}.png '
+              f'({grid.width}x{grid.height}) and {stem}.gif')
+        written.append((stem + '.png', stem + '.gif'))
+    if not written:
+        raise VisualizeError('No clips to show (empty dataset?)')
+    return written
+
+
+def main(argv: Optional[Sequence[str]] = None) -> List[Tuple[str, str]]:
+    """Command-line entry point; errors exit with a one-line message."""
+    args = parse_args(argv)
+    try:
+        return run(args)
+    except (VisualizeError, VideoReadError) as err:
+        raise SystemExit(f'visualize_fame: error: {err}') from err
+
+
+if __name__ == '__main__':
+    main()
