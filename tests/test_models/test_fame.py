@@ -91,7 +91,13 @@ def reference_mask(clip: np.ndarray, beta: float = 0.5,
     motion = reference_min_max(reference_blur(motion, kernel_size))
 
     num_pixels = height * width
-    order = np.argsort(-motion.reshape(-1), kind='stable')
+    # Ties in the order i -> i * s mod N, s ~ 0.618 N coprime with N.
+    stride = round(0.6180339887 * num_pixels)
+    while math.gcd(stride, num_pixels) != 1:
+        stride += 1
+    scatter = np.arange(num_pixels) * stride % num_pixels
+    order = scatter[np.argsort(
+        -motion.reshape(-1)[scatter], kind='stable')]
     fg_seeds = order[:int(0.5 * num_pixels)]
     bg_seeds = order[num_pixels - int(0.1 * num_pixels):]
 
@@ -415,3 +421,19 @@ def test_transforms_guard_refuses_pipeline_use():
     from mmaction.registry import TRANSFORMS
     with pytest.raises(TypeError, match='data_preprocessor'):
         TRANSFORMS.build(dict(type='FAME', beta=0.5))
+
+
+def test_background_seeds_spread_over_a_static_background():
+    """Exact-zero motion ties (a static background) must not put all the
+    background seeds in the bottom rows, where row-major ties would."""
+    clip, _ = moving_square_clip(0)
+    clip = torch.as_tensor(np.ascontiguousarray(clip))[None].float()
+    fame = FAME()
+    motion = fame.motion_map(clip)
+    height = motion.shape[-2]
+    _, bg_index = fame._seed_indices(torch.zeros_like(motion))
+    rows = bg_index[0] // motion.shape[-1]
+    # int(0.1 * H * W) seeds: row-major ties would fill the last ~10% rows.
+    assert rows.min() < height // 4 and rows.max() >= height - 2
+    assert len(set(rows.tolist())) > height // 2
+    assert len(set(bg_index[0].tolist())) == bg_index.shape[1]

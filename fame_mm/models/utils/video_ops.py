@@ -11,6 +11,7 @@ Conventions:
     * HSV tensors hold (H, S, V) along the same dimension, all in [0, 1];
       the hue H is measured in turns, H in [0, 1).
 """
+import math
 from typing import Tuple, Union
 
 import torch
@@ -300,6 +301,28 @@ def min_max_normalize(x: Tensor, eps: float = 1e-8) -> Tensor:
     shifted = flat - flat.min(dim=1, keepdim=True).values
     normalized = shifted / (shifted.max(dim=1, keepdim=True).values + eps)
     return normalized.reshape(x.shape)
+
+
+def scattered_order(num_pixels: int, device: torch.device = None) -> Tensor:
+    """A fixed permutation of ``0 .. N-1`` that spreads neighbours apart.
+
+    ``i -> (i * s) mod N`` with ``s`` the integer nearest ``0.618 N`` that is
+    coprime with ``N`` (a golden-ratio lattice): consecutive positions land
+    far apart in the row-major frame, so taking the first ``n`` of a set of
+    tied pixels in this order picks them from all over the frame instead of
+    from its top (or bottom) rows.
+
+    Args:
+        num_pixels (int): N (>= 1).
+        device (torch.device): Device of the result.
+
+    Returns:
+        Tensor: ``N`` long indices, a permutation.
+    """
+    stride = max(1, round(0.6180339887 * num_pixels))
+    while math.gcd(stride, num_pixels) != 1:
+        stride += 1
+    return torch.arange(num_pixels, device=device) * stride % num_pixels
 
 
 def topk_mask(scores: Tensor, k: int, largest: bool = True) -> Tensor:
