@@ -22,13 +22,22 @@ the tools call :func:`adapt_cfg_to_cpu_distributed` before building a Runner.
    which fail on a machine without a GPU (no upstream issue found; see
    ``mmengine/dist/utils.py`` and ``mmengine/runner/runner.py`` in 0.10.7).
    :func:`adapt_cfg_to_cpu_distributed` switches such runs to gloo.
+4. mmengine 0.10.x ``AmpOptimWrapper`` asserts a GPU, NPU, MLU or MUSA
+   device (reported in open-mmlab/mmpretrain#1556), although mmengine's
+   ``autocast`` runs bfloat16 on the CPU, so ``tools/train.py --amp`` (which
+   picks bfloat16 there) fails on a CPU-only machine.
+   :func:`allow_cpu_bfloat16_amp` lets the wrapper build for bfloat16 when
+   no accelerator is present; its ``GradScaler`` then disables itself, and
+   bfloat16 needs no loss scaling.
 """
+import functools
 import importlib.util
 import os
 import os.path as osp
 import pickle
 import sys
 import types
+import warnings
 from typing import Any, List
 
 import numpy as np
@@ -36,7 +45,8 @@ import torch
 
 __all__ = [
     'patch_mmaction_missing_drn', 'allow_mmengine_checkpoint_globals',
-    'adapt_cfg_to_cpu_distributed', 'apply_import_time_fixes'
+    'adapt_cfg_to_cpu_distributed', 'allow_cpu_bfloat16_amp',
+    'apply_import_time_fixes'
 ]
 
 _DRN_MODULE = 'mmaction.models.localizers.drn'
@@ -175,7 +185,51 @@ def adapt_cfg_to_cpu_distributed(cfg: Any, launcher: str) -> bool:
     return True
 
 
+def allow_cpu_bfloat16_amp() -> bool:
+    """Let mmengine's ``AmpOptimWrapper`` build for bfloat16 on the CPU.
+
+    Wraps ``AmpOptimWrapper.__init__``: with an accelerator, or with another
+    dtype than bfloat16, it runs unchanged (so float16 on the CPU still
+    fails as before); without one, its accelerator assertion is passed and
+    the ``GradScaler``'s "CUDA is not available, disabling" warning is
+    silenced. Applying it twice changes nothing.
+
+    Returns:
+        bool: True when the wrapper was patched now.
+    """
+    from mmengine.optim.optimizer import amp_optimizer_wrapper as amp
+    wrapper = amp.AmpOptimWrapper
+    if getattr(wrapper.__init__, '_fame_mm_cpu_bfloat16', False):
+        return False
+    original_init = wrapper.__init__
+
+    def has_accelerator() -> bool:
+        return (amp.is_cuda_available() or amp.is_npu_available()
+                or amp.is_mlu_available() or amp.is_musa_available())
+
+    @functools.wraps(original_init)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if has_accelerator() or kwargs.get('dtype') not in ('bfloat16',
+                                                            torch.bfloat16):
+            original_init(self, *args, **kwargs)
+            return
+        is_cuda_available = amp.is_cuda_available
+        amp.is_cuda_available = lambda: True  # read by the assertion only
+        try:
+            with warnings.catch_warnings():
+                warnings.filterwarnings(
+                    'ignore', message='.*CUDA is not available.*')
+                original_init(self, *args, **kwargs)
+        finally:
+            amp.is_cuda_available = is_cuda_available
+
+    __init__._fame_mm_cpu_bfloat16 = True
+    wrapper.__init__ = __init__
+    return True
+
+
 def apply_import_time_fixes() -> None:
     """Apply the workarounds that must be in place before mmaction imports."""
     patch_mmaction_missing_drn()
     allow_mmengine_checkpoint_globals()
+    allow_cpu_bfloat16_amp()

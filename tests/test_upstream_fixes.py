@@ -69,3 +69,24 @@ def test_cpu_distributed_config_uses_gloo_without_cuda(monkeypatch):
         torch.distributed.destroy_process_group()
     assert cfg.env_cfg.dist_cfg.backend == 'gloo'
     assert cfg.model_wrapper_cfg['device_ids'] is None
+
+
+def test_amp_optim_wrapper_trains_in_bfloat16_on_cpu():
+    if torch.cuda.is_available():
+        pytest.skip('the workaround only applies without an accelerator')
+    from mmengine.optim import AmpOptimWrapper
+    assert not upstream_fixes.allow_cpu_bfloat16_amp()  # applied on import
+    layer = torch.nn.Linear(4, 2)
+    wrapper = AmpOptimWrapper(
+        optimizer=torch.optim.SGD(layer.parameters(), lr=0.1),
+        dtype='bfloat16')
+    before = layer.weight.detach().clone()
+    with wrapper.optim_context(layer):
+        out = layer(torch.ones(3, 4))
+    assert out.dtype == torch.bfloat16
+    wrapper.update_params(out.float().square().mean())
+    assert not torch.equal(layer.weight, before)
+    assert layer.weight.dtype == torch.float32
+    with pytest.raises(AssertionError, match='only available'):
+        AmpOptimWrapper(optimizer=torch.optim.SGD(layer.parameters(), lr=0.1),
+                        dtype='float16')

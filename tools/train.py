@@ -76,6 +76,16 @@ def amp_dtype() -> str:
     return 'bfloat16'
 
 
+def enable_amp(cfg: Config) -> Config:
+    """Switch the config to mixed precision (what ``--amp`` does)."""
+    dtype = amp_dtype()
+    cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    cfg.optim_wrapper.dtype = dtype
+    if dtype == 'float16':
+        cfg.optim_wrapper.loss_scale = 'dynamic'
+    return cfg
+
+
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Merge the command-line options into the config."""
     if args.no_validate:
@@ -86,11 +96,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     if args.amp:
-        dtype = amp_dtype()
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.dtype = dtype
-        if dtype == 'float16':
-            cfg.optim_wrapper.loss_scale = 'dynamic'
+        enable_amp(cfg)
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:

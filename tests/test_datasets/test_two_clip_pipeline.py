@@ -157,3 +157,24 @@ def test_batch_collates_to_uint8_views(tmp_path, make_video):
     batch = pseudo_collate([dataset[i] for i in range(3)])
     assert len(batch['inputs']) == 3
     assert all(x.dtype == torch.uint8 for x in batch['inputs'])
+
+
+def test_decode_shares_the_batch_and_copies_only_repeated_frames(
+        tmp_path, make_video):
+    from fame_mm.datasets.transforms import (CheckedDecordDecode,
+                                             CheckedDecordInit)
+    path = make_video('a.mp4', num_frames=12)
+    reader = decord.VideoReader(path)
+    frame_inds = np.array([0, 2, 4, 2, 4, 6])  # two clips sharing 2 and 4
+    results = CheckedDecordInit()(dict(filename=path))
+    results = CheckedDecordDecode()(dict(results, frame_inds=frame_inds))
+    imgs = results['imgs']
+    for img, index in zip(imgs, frame_inds):
+        np.testing.assert_array_equal(img, reader[int(index)].asnumpy())
+    # first uses are views of one decoded batch, repeats are copies
+    batch = imgs[0].base
+    assert batch is not None and batch.shape[0] == 4  # frames 0, 2, 4, 6
+    assert all(imgs[i].base is batch for i in (0, 1, 2, 5))
+    assert imgs[3].base is None and imgs[4].base is None
+    imgs[1][:] = 0  # an in-place transform of clip 1 ...
+    np.testing.assert_array_equal(imgs[3], reader[2].asnumpy())  # ... only

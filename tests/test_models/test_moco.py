@@ -171,3 +171,74 @@ def test_preprocessor_with_fame_and_colour_config():
     assert torch.isfinite(out['inputs']).all()
     with pytest.raises(ValueError, match='B x V x 3 x T x H x W'):
         pre(dict(inputs=torch.zeros(2, 4, 4, 4), data_samples=None))
+
+
+def test_channels_last_changes_the_memory_format_not_the_loss():
+    channels_last_3d = torch.channels_last_3d
+    default = tiny_moco()
+    fast = tiny_moco(channels_last=True)
+    fast.load_state_dict(default.state_dict())
+    for encoder in (fast.backbone, fast.key_encoder.module[0]):
+        assert encoder.conv.weight.is_contiguous(
+            memory_format=channels_last_3d)
+        assert not encoder.conv.weight.is_contiguous()
+    assert default.backbone.conv.weight.is_contiguous()
+    layouts = []
+    for encoder in (fast.backbone, fast.key_encoder.module):
+        encoder.register_forward_pre_hook(lambda _, args: layouts.append(
+            args[0].is_contiguous(memory_format=channels_last_3d)))
+
+    views = random_views()
+    losses = [model(views, mode='loss')['loss'] for model in (default, fast)]
+    assert len(layouts) == 4 and all(layouts)  # 2 directions x (q, k)
+    torch.testing.assert_close(losses[1], losses[0], rtol=1e-5, atol=1e-6)
+    for loss in losses:
+        loss.backward()
+    torch.testing.assert_close(fast.backbone.conv.weight.grad,
+                               default.backbone.conv.weight.grad,
+                               rtol=1e-4, atol=1e-6)
+    torch.testing.assert_close(
+        fast(views, mode='tensor'), default(views, mode='tensor'),
+        rtol=1e-5, atol=1e-6)
+
+
+def test_compiled_train_step_matches_eager():
+    """``compile=True`` in a config: mmengine compiles ``model.train_step``.
+
+    Compiled with inductor, the queue that the loss saves for backward must
+    not be the buffer that ``enqueue`` then overwrites (it was, before
+    ``queue_snapshot`` was kept out of the graph).
+    """
+    from mmengine.optim import OptimWrapper
+    eager, compiled = tiny_moco(), tiny_moco()
+    compiled.load_state_dict(eager.state_dict())
+    compiled.train_step = torch.compile(compiled.train_step)
+    data = dict(inputs=list(
+        torch.randint(0, 256, (4, 2, 3, 2, 8, 8), dtype=torch.uint8)),
+                data_samples=None)
+    losses = {}
+    for name, model in (('eager', eager), ('compiled', compiled)):
+        optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+        losses[name] = torch.stack(
+            [model.train_step(data, optim)['loss'] for _ in range(2)])
+    torch.testing.assert_close(losses['compiled'], losses['eager'],
+                               rtol=1e-4, atol=1e-5)
+
+
+def test_preprocessor_augments_in_float32_under_autocast():
+    """--amp runs the preprocessor inside mmengine's autocast region."""
+    pre = MODELS.build(
+        dict(type='ContrastiveDataPreprocessor',
+             query_augments=[dict(type='FAME')],
+             batch_augments=[dict(type='ClipColorAugment')]))
+    # 32 x 32: large enough for a blur kernel (a convolution, which autocast
+    # would run in bfloat16) on some but not all clips.
+    data = dict(inputs=torch.randint(0, 255, (2, 2, 3, 2, 32, 32),
+                                     dtype=torch.uint8), data_samples=None)
+    torch.manual_seed(0)
+    expected = pre(data, training=True)['inputs']
+    torch.manual_seed(0)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        out = pre(data, training=True)['inputs']
+    assert out.dtype == torch.float32
+    torch.testing.assert_close(out, expected)

@@ -73,12 +73,13 @@ PRESETS = {
     'default':
     dict(
         seeds=[0, 1, 2],
-        epochs=20,
+        epochs=60,
         train_videos=128,
-        test_videos=128,
+        test_videos=256,
         batch_size=8,
-        lr=0.05,
+        lr=0.01,
         queue_len=64,
+        clip_size=None,  # the configs' 32 x 32
         backbone=None),  # the configs' ResNet3d-18 of width 16
     'full':
     dict(
@@ -89,7 +90,8 @@ PRESETS = {
         batch_size=32,
         lr=0.2,
         queue_len=1024,
-        backbone='InceptionI3D'),  # the paper's backbone at demo size
+        clip_size=64,  # the whole rendered frame
+        backbone='InceptionI3D'),  # the paper's backbone
 }
 
 
@@ -109,6 +111,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--batch-size', type=int, help='clips per step')
     parser.add_argument('--lr', type=float, help='SGD learning rate')
     parser.add_argument('--queue-len', type=int, help='MoCo queue size K')
+    parser.add_argument(
+        '--clip-size', type=int, help='clips are resized to this square')
     parser.add_argument(
         '--bias',
         type=float,
@@ -148,7 +152,7 @@ def resolve_settings(args: argparse.Namespace) -> dict:
     settings = copy.deepcopy(PRESETS['full' if args.full else 'default'])
     settings['preset'] = 'full' if args.full else 'default'
     for key in ('seeds', 'epochs', 'train_videos', 'test_videos',
-                'batch_size', 'lr', 'queue_len'):
+                'batch_size', 'lr', 'queue_len', 'clip_size'):
         value = getattr(args, key)
         if value is not None:
             settings[key] = value
@@ -161,6 +165,14 @@ def resolve_settings(args: argparse.Namespace) -> dict:
 
 
 # --- configs ---
+def set_clip_size(pipeline: list, size: int) -> None:
+    """Set every ``Resize`` of a pipeline (nested ones too) to size^2."""
+    for transform in pipeline:
+        if transform['type'] == 'Resize':
+            transform['scale'] = (size, size)
+        set_clip_size(transform.get('transforms', []), size)
+
+
 def split_datasets(cfg: Config, settings: dict) -> Tuple[dict, dict]:
     """The labelled train (biased) and test (unbiased) dataset configs."""
     train = copy.deepcopy(cfg.bias_train_dataset)
@@ -187,6 +199,10 @@ def arm_config(config_file: str, settings: dict, seed: int,
     cfg.train_dataloader.num_workers = settings['num_workers']
     cfg.train_dataloader.persistent_workers = settings['num_workers'] > 0
     cfg.model.head.queue_len = settings['queue_len']
+    if settings['clip_size'] is not None:
+        set_clip_size(cfg.train_dataloader.dataset.pipeline,
+                      settings['clip_size'])
+        set_clip_size(cfg.bias_eval_pipeline, settings['clip_size'])
     if settings['backbone'] == 'InceptionI3D':
         cfg.model.backbone = dict(type='InceptionI3D')
         cfg.model.head.update(in_channels=1024, hid_channels=1024)

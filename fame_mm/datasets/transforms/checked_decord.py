@@ -51,9 +51,14 @@ class CheckedDecordInit(DecordInit):
 class CheckedDecordDecode(DecordDecode):
     """Decode all requested frames with one reader, in one batch.
 
-    Overlapping clips share frames: every distinct frame is decoded once and
-    the clips are assembled from them. Decoding errors (truncated files)
-    raise :class:`VideoReadError` naming the file.
+    Overlapping clips share frames: every distinct frame is decoded once, in
+    one sorted ``get_batch``, and the clips are assembled from them. The
+    frames are views of the decoded batch, not copies (a copy of all frames
+    cost 5-10% of a sample's loading time, see
+    ``tools/analysis/benchmark_data_loading.py``); only a frame used a second
+    time is copied, so in-place transforms of one clip (``Flip``) never
+    reach another clip's frames. Decoding errors (truncated files) raise
+    :class:`VideoReadError` naming the file.
 
     Required keys: ``video_reader``, ``frame_inds``, ``filename``.
     Added keys: ``imgs`` (list of ``H x W x 3`` uint8 RGB frames),
@@ -65,9 +70,16 @@ class CheckedDecordDecode(DecordDecode):
 
     def _decord_load_frames(self, container: object,
                             frame_inds: np.ndarray) -> list:
+        """``H x W x 3`` uint8 frames in the order of ``frame_inds``."""
         unique_inds, positions = np.unique(frame_inds, return_inverse=True)
         frames = container.get_batch(unique_inds).asnumpy()
-        return list(frames[positions])
+        used = np.zeros(len(unique_inds), dtype=bool)
+        imgs = []
+        for position in positions.reshape(-1):
+            frame = frames[position]
+            imgs.append(frame.copy() if used[position] else frame)
+            used[position] = True
+        return imgs
 
     def transform(self, results: Dict) -> Dict:
         """Decode ``frame_inds``; fail with the file name and the fix."""

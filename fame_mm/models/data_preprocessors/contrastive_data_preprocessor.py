@@ -32,6 +32,10 @@ class ContrastiveDataPreprocessor(BaseDataPreprocessor):
        with parameters drawn per clip.
     4. Normalisation with ``mean`` / ``std`` (on the [0, 1] scale).
 
+    All of it runs in float32, also inside an autocast region (mmengine's
+    ``AmpOptimWrapper`` runs the preprocessor in one); the model's forward
+    then casts as autocast decides.
+
     Each step is listed in the config: ``query_augments=[]`` gives the plain
     MoCo baseline, ``query_augments=[dict(type='FAME', beta=0.3)]`` changes
     FAME's parameters.
@@ -116,11 +120,14 @@ class ContrastiveDataPreprocessor(BaseDataPreprocessor):
         """
         data = self.cast_data(data)
         views = self.stack_views(data['inputs'])
-        if not views.is_floating_point():
-            views = views.float() / 255
-        if training:
-            views = self.augment(views)
-        flat = (views.flatten(0, 1) - self.mean) / self.std
+        # mmengine runs the preprocessor inside the optimizer wrapper's
+        # autocast (--amp): augment and normalise in float32 regardless.
+        with torch.autocast(views.device.type, enabled=False):
+            if not views.is_floating_point():
+                views = views.float() / 255
+            if training:
+                views = self.augment(views)
+            flat = (views.flatten(0, 1) - self.mean) / self.std
         return dict(
             inputs=flat.view_as(views),
             data_samples=data.get('data_samples'))

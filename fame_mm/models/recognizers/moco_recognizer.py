@@ -23,6 +23,10 @@ class MoCoRecognizer(BaseModel):
     ``symmetric=True`` the loss is (FAME_SPEC section 4)
     ``(CE(q(view0), k(view1)) + CE(q(view1), k(view0))) / 2``.
 
+    Speed switches of a config: ``model.channels_last=True`` (below) and
+    mmengine's top-level ``compile=True``, which compiles ``train_step``
+    with ``torch.compile`` (see :meth:`queue_snapshot`).
+
     Args:
         backbone (dict): mmaction2 backbone config.
         head (dict): :class:`MoCoHead` config.
@@ -34,6 +38,14 @@ class MoCoRecognizer(BaseModel):
             that already holds the first direction's keys. Defaults to False
             (project default: both directions use the queue as it was
             before this step).
+        channels_last (bool): Keep the 5-D weights of both encoders and
+            the clips entering them in ``torch.channels_last_3d`` memory
+            format (``N x T x H x W x C`` order in memory), for the
+            channels-last 3D convolution kernels of cuDNN and oneDNN
+            (usually faster with ``--amp``; measure with
+            ``tools/analysis/benchmark_train_step.py``). Numerically the
+            same model. Switch it on with ``--cfg-options
+            model.channels_last=True``. Defaults to False.
         data_preprocessor (dict, optional): Defaults to
             ``ContrastiveDataPreprocessor`` with FAME and colour augment
             left out.
@@ -46,6 +58,7 @@ class MoCoRecognizer(BaseModel):
                  momentum: float = 0.999,
                  symmetric: bool = True,
                  enqueue_between_directions: bool = False,
+                 channels_last: bool = False,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         if data_preprocessor is None:
@@ -58,6 +71,8 @@ class MoCoRecognizer(BaseModel):
         self.head = MODELS.build(head)
         self.symmetric = symmetric
         self.enqueue_between_directions = enqueue_between_directions
+        self.channels_last = channels_last
+        self.apply_memory_format(self.query_encoder())
         # mmengine's EMA momentum weights the *source*: 1 - MoCo momentum.
         self.key_encoder = ExponentialMovingAverage(
             self.query_encoder(), momentum=1.0 - momentum, update_buffers=False)
@@ -69,8 +84,35 @@ class MoCoRecognizer(BaseModel):
     def init_weights(self) -> None:
         """Initialise the query encoder and start the key encoder equal."""
         super().init_weights()
+        self.apply_memory_format(self)
         self.key_encoder.module.load_state_dict(
             self.query_encoder().state_dict())
+
+    @property
+    def memory_format(self) -> torch.memory_format:
+        """The memory format of the encoders' 5-D weights and inputs."""
+        return (torch.channels_last_3d
+                if self.channels_last else torch.contiguous_format)
+
+    def apply_memory_format(self, module: nn.Module) -> None:
+        """Convert the 5-D parameters of ``module`` to :attr:`memory_format`.
+
+        Only 5-D tensors (3D convolution weights) have a channels-last 3D
+        layout; the rest is left alone, and so is everything unless
+        ``channels_last``.
+        """
+        if not self.channels_last:
+            return
+        for param in module.parameters():
+            if param.dim() == 5:
+                param.data = param.data.contiguous(
+                    memory_format=self.memory_format)
+
+    def format_clips(self, clips: Tensor) -> Tensor:
+        """Clips ``N x 3 x T x H x W`` in :attr:`memory_format`."""
+        if not self.channels_last:
+            return clips
+        return clips.contiguous(memory_format=self.memory_format)
 
     @staticmethod
     def flatten_views(inputs: Tensor) -> Tensor:
@@ -87,7 +129,7 @@ class MoCoRecognizer(BaseModel):
         Returns:
             Tensor: ``(B * V) x C x T' x H' x W'`` backbone features.
         """
-        return self.backbone(self.flatten_views(inputs))
+        return self.backbone(self.format_clips(self.flatten_views(inputs)))
 
     @torch.no_grad()
     def encode_keys(self, clips: Tensor) -> Tensor:
@@ -106,7 +148,7 @@ class MoCoRecognizer(BaseModel):
         shuffle = get_world_size() > 1
         if shuffle:
             clips, idx_unshuffle = batch_shuffle_ddp(clips)
-        keys = self.key_encoder(clips)
+        keys = self.key_encoder(self.format_clips(clips))
         if shuffle:
             keys = batch_unshuffle_ddp(keys, idx_unshuffle)
         return nn.functional.normalize(keys, dim=1)
@@ -132,6 +174,17 @@ class MoCoRecognizer(BaseModel):
             pairs.append((key_view, query_view))
         return pairs
 
+    @torch.compiler.disable
+    def queue_snapshot(self) -> Tensor:
+        """A copy of the negative queue as it is now (``D x K``).
+
+        Kept out of ``torch.compile`` graphs: compiled, the copy of a buffer
+        that is mutated later (by :meth:`MoCoHead.enqueue`) can be optimised
+        away, and the backward pass then finds the queue it saved modified
+        in place.
+        """
+        return self.head.queue.clone()
+
     def loss(self, inputs: Tensor, data_samples=None) -> Dict[str, Tensor]:
         """Symmetric InfoNCE loss of one step; enqueues this step's keys.
 
@@ -146,15 +199,16 @@ class MoCoRecognizer(BaseModel):
         pairs = self.contrastive_pairs(inputs)
         with torch.no_grad():
             self.key_encoder.update_parameters(self.query_encoder())
-        negatives = self.head.queue.clone()
+        negatives = self.queue_snapshot()
         direction_losses, step_keys = [], []
         for query_clips, key_clips in pairs:
-            queries = self.head.embed(self.backbone(query_clips))
+            queries = self.head.embed(
+                self.backbone(self.format_clips(query_clips)))
             keys = self.encode_keys(key_clips)
             direction_losses.append(self.head.loss(queries, keys, negatives))
             if self.enqueue_between_directions:
                 self.head.enqueue(keys)
-                negatives = self.head.queue.clone()
+                negatives = self.queue_snapshot()
             else:
                 step_keys.append(keys)
         if step_keys:
