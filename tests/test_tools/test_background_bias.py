@@ -14,9 +14,15 @@ SCRIPT = osp.join(REPO, 'tools', 'analysis', 'background_bias.py')
 
 @pytest.fixture(scope='module')
 def bias_module():
-    spec = importlib.util.spec_from_file_location('background_bias', SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    # As when run as a script: its folder (bench_utils) is on sys.path.
+    sys.path.insert(0, osp.dirname(SCRIPT))
+    try:
+        spec = importlib.util.spec_from_file_location(
+            'background_bias', SCRIPT)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(osp.dirname(SCRIPT))
     return module
 
 

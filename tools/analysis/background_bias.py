@@ -35,7 +35,6 @@ import gc
 import json
 import os
 import os.path as osp
-import platform
 import statistics
 import time
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -46,6 +45,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner, set_random_seed
 from torch import Tensor
 
+import bench_utils as bu
 import fame_mm  # noqa: F401  (registers components, applies upstream fixes)
 from fame_mm.datasets.synthetic_motion import label_correlation_for_rate
 from fame_mm.engine.hooks.knn_monitor_hook import video_features
@@ -372,18 +372,6 @@ def bar_chart(summary: Dict[str, Dict[str, Tuple[float, float]]],
     plt.close(fig)
 
 
-def environment() -> dict:
-    """Where the numbers were measured."""
-    return dict(
-        python=platform.python_version(),
-        torch=torch.__version__,
-        cpu_threads=torch.get_num_threads(),
-        cuda=torch.cuda.get_device_name() if torch.cuda.is_available() else
-        None,
-        machine=platform.machine(),
-        processor=platform.processor())
-
-
 def write_results(work_dir: str, settings: dict,
                   per_seed: Dict[str, List[Dict[str, float]]],
                   seconds: float) -> str:
@@ -403,7 +391,7 @@ def write_results(work_dir: str, settings: dict,
                     for arm, metrics in summary.items()
                 },
                 seconds=round(seconds, 1),
-                environment=environment()),
+                environment=bu.machine_info()),
             f,
             indent=1)
     title = (f"bias {settings['bias']}, {settings['epochs']} epochs, "
