@@ -298,10 +298,11 @@ def pretrain_and_evaluate(arm: str, seed: int, settings: dict,
     return scores
 
 
-def random_init_scores(seed: int, settings: dict,
+def random_init_scores(seed: int, settings: dict, work_dir: str,
                        device: str) -> Dict[str, float]:
     """Scores of a randomly initialised backbone (no pretraining)."""
-    cfg = arm_config(ARM_CONFIGS['FAME'], settings, seed, '/nonexistent')
+    cfg = arm_config(ARM_CONFIGS['FAME'], settings, seed,
+                     osp.join(work_dir, f'random_init_seed{seed}'))
     init_default_scope('mmaction')
     set_random_seed(seed)
     model = MODELS.build(cfg.model)
@@ -411,7 +412,7 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
     per_seed.update({arm: [] for arm in settings['arms']})
     for seed in settings['seeds']:
         per_seed[RANDOM_INIT].append(
-            random_init_scores(seed, settings, args.device))
+            random_init_scores(seed, settings, args.work_dir, args.device))
         for arm in settings['arms']:
             per_seed[arm].append(
                 pretrain_and_evaluate(arm, seed, settings, args.work_dir,
