@@ -208,17 +208,10 @@ def arm_config(config_file: str, settings: dict, seed: int,
         cfg.model.head.update(in_channels=1024, hid_channels=1024)
     cfg.optim_wrapper.optimizer.lr = settings['lr']
     cfg.train_cfg.max_epochs = epochs
-    cfg.param_scheduler = [
-        dict(
-            type='CosineAnnealingLR',
-            T_max=epochs,
-            eta_min=0,
-            by_epoch=True,
-            begin=0,
-            end=epochs)
-    ]
-    cfg.default_hooks.checkpoint = dict(
-        type='CheckpointHook', interval=epochs, max_keep_ckpts=1)
+    # The configs' cosine schedule and final checkpoint, over ``epochs``.
+    for scheduler in cfg.param_scheduler:
+        scheduler.update(T_max=epochs, end=epochs)
+    cfg.default_hooks.checkpoint.interval = epochs
     cfg.randomness = dict(seed=seed, diff_rank_seed=True)
     cfg.work_dir = work_dir
     cfg.experiment_name = f'{osp.basename(work_dir)}_{time.time_ns()}'
