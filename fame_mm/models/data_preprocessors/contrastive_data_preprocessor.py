@@ -27,10 +27,13 @@ class ContrastiveDataPreprocessor(BaseDataPreprocessor):
 
     1. uint8 ``B x V x 3 x T x H x W`` -> float in [0, 1] (float input is
        taken to be in [0, 1] already).
-    2. Training only: ``query_augments`` (FAME) on view 0, the query view.
-    3. Training only: ``batch_augments`` (colour augmentation) on all views,
+    2. Training only: ``blending`` (an mmaction2 batch blending such as
+       ``FAMEBlending`` for supervised finetuning) on the [0, 1] views,
+       with the data samples (labels).
+    3. Training only: ``query_augments`` (FAME) on view 0, the query view.
+    4. Training only: ``batch_augments`` (colour augmentation) on all views,
        with parameters drawn per clip.
-    4. Normalisation with ``mean`` / ``std`` (on the [0, 1] scale).
+    5. Normalisation with ``mean`` / ``std`` (on the [0, 1] scale).
 
     All of it runs in float32, also inside an autocast region (mmengine's
     ``AmpOptimWrapper`` runs the preprocessor in one); the model's forward
@@ -49,13 +52,19 @@ class ContrastiveDataPreprocessor(BaseDataPreprocessor):
             built from ``MODELS`` (e.g. ``dict(type='FAME')``).
         batch_augments (list[dict]): Batch augmentations of every view
             (e.g. ``dict(type='ClipColorAugment')``).
+        blending (dict, optional): An mmaction2 ``BaseMiniBatchBlending``
+            (``dict(type='FAMEBlending')``), called as
+            ``blending(views, data_samples)`` on ``B x V x 3 x T x H x W``
+            RGB in [0, 1] (before colour augmentation and normalisation, so
+            ``FAMEBlending`` needs no ``mean`` / ``std`` here).
     """
 
     def __init__(self,
                  mean: Sequence[float] = KINETICS_MEAN,
                  std: Sequence[float] = KINETICS_STD,
                  query_augments: Optional[List[dict]] = None,
-                 batch_augments: Optional[List[dict]] = None) -> None:
+                 batch_augments: Optional[List[dict]] = None,
+                 blending: Optional[dict] = None) -> None:
         super().__init__(non_blocking=True)
         self.register_buffer('mean', torch.tensor(mean).view(1, 3, 1, 1, 1),
                              False)
@@ -63,6 +72,7 @@ class ContrastiveDataPreprocessor(BaseDataPreprocessor):
                              False)
         self.query_augments = _build_augments(query_augments)
         self.batch_augments = _build_augments(batch_augments)
+        self.blending = None if blending is None else MODELS.build(blending)
 
     @staticmethod
     def stack_views(inputs: Union[Tensor, List[Tensor]]) -> Tensor:
@@ -120,14 +130,15 @@ class ContrastiveDataPreprocessor(BaseDataPreprocessor):
         """
         data = self.cast_data(data)
         views = self.stack_views(data['inputs'])
+        data_samples = data.get('data_samples')
         # mmengine runs the preprocessor inside the optimizer wrapper's
         # autocast (--amp): augment and normalise in float32 regardless.
         with torch.autocast(views.device.type, enabled=False):
             if not views.is_floating_point():
                 views = views.float() / 255
+            if training and self.blending is not None:
+                views, data_samples = self.blending(views, data_samples)
             if training:
                 views = self.augment(views)
             flat = (views.flatten(0, 1) - self.mean) / self.std
-        return dict(
-            inputs=flat.view_as(views),
-            data_samples=data.get('data_samples'))
+        return dict(inputs=flat.view_as(views), data_samples=data_samples)
