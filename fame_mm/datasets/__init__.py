@@ -1,8 +1,10 @@
 from .contrastive_video_dataset import ContrastiveVideoDataset
 from .gallery_query_dataset import GalleryQueryDataset
+from .static_bias_dataset import StaticBiasDataset
 from .synthetic_motion_dataset import SyntheticMotionDataset
 from .transforms import *  # noqa: F401,F403
 
 __all__ = [
-    'ContrastiveVideoDataset', 'GalleryQueryDataset', 'SyntheticMotionDataset'
+    'ContrastiveVideoDataset', 'GalleryQueryDataset', 'StaticBiasDataset',
+    'SyntheticMotionDataset'
 ]

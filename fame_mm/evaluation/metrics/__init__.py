@@ -1,6 +1,10 @@
-"""Gallery/query metrics, registered in ``mmaction.registry.METRICS``."""
+"""Gallery/query and static-bias metrics, in ``mmaction.registry.METRICS``."""
 from .gallery_query_metric import GalleryQueryMetric
 from .knn_acc_metric import KNNAccMetric
+from .static_bias_metric import StaticBiasMetric
 from .video_retrieval_metric import VideoRetrievalMetric
 
-__all__ = ['GalleryQueryMetric', 'VideoRetrievalMetric', 'KNNAccMetric']
+__all__ = [
+    'GalleryQueryMetric', 'VideoRetrievalMetric', 'KNNAccMetric',
+    'StaticBiasMetric'
+]
