@@ -334,5 +334,7 @@ def _write_list(path: str, folder: str, records: List[dict]) -> None:
 def _progress_bar(total: int, enabled: bool):
     if not enabled:
         return None
+    import sys
+
     from mmengine.utils import ProgressBar
-    return ProgressBar(total)
+    return ProgressBar(total, file=sys.stdout)  # the current stdout
