@@ -13,7 +13,7 @@ textured background. The label is the motion pattern (see
   ``clockwise`` goes right -> down -> left -> up (the polar angle
   ``atan2(y - cy, x - cx)`` increases). The object does not spin;
 * ``zoom_in`` / ``zoom_out``: the object stays in place and its scale grows /
-  shrinks linearly in time by a factor of about 4 (its texture scales too).
+  shrinks linearly in time by a factor of about 3 (its texture scales too).
 
 Backgrounds come from :data:`BACKGROUND_FAMILIES` (stripes, checkerboard,
 blobs, gradient, rings, dots, plaid, waves); each family has a distinct structure with
@@ -58,8 +58,10 @@ BACKGROUND_FAMILIES: tuple[str, ...] = ('stripes', 'checkerboard', 'blobs',
 OBJECT_SHAPES: tuple[str, ...] = ('disc', 'square', 'triangle', 'pentagon',
                                   'hexagon')
 # Bump when the rendering changes: existing datasets are then regenerated.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 LOCK_FILENAME = '.synthetic_motion.lock'
+# Object circumradius as a fraction of min(H, W), drawn per video.
+OBJECT_RADIUS = (0.18, 0.22)
 
 # Independent random streams of one video: the background does not depend on
 # the label and the object appearance does not depend on the label.
@@ -343,7 +345,10 @@ def _sample_object(rng: np.random.Generator, bg_mean: np.ndarray,
                    size: float) -> dict[str, Any]:
     """Draw the object appearance: shape, size, colours, texture, rim."""
     shape = OBJECT_SHAPES[int(rng.integers(len(OBJECT_SHAPES)))]
-    radius = rng.uniform(0.10, 0.13) * size * _SHAPE_SCALE[shape]
+    # Version 2: radius 0.18-0.22 of the frame (v1: 0.10-0.13); the object
+    # covers about 11% of the frame, large enough that a 32^2 clip and
+    # FAME's beta = 0.5 mask keep it.
+    radius = rng.uniform(*OBJECT_RADIUS) * size * _SHAPE_SCALE[shape]
     orientation = rng.uniform(0, 2 * np.pi)
     texture = _TEXTURES[int(rng.integers(len(_TEXTURES)))]
     tex_params = np.array([
@@ -396,8 +401,9 @@ def _trajectory(rng: np.random.Generator, label: int, num_frames: int,
     orbit_jit = rng.uniform(-0.06, 0.06, size=2)
     theta0 = rng.uniform(0, 2 * np.pi)
     sweep = rng.uniform(1.3, 1.7) * np.pi
-    zoom_small = rng.uniform(0.4, 0.5)  # zoom
-    zoom_large = rng.uniform(1.8, 2.1)
+    # zoom, v2: about 3x so that the larger object stays inside the frame
+    zoom_small = rng.uniform(0.45, 0.55)
+    zoom_large = rng.uniform(1.45, 1.6)
     zoom_jit = rng.uniform(-0.08, 0.08, size=2)
 
     name = MOTION_CLASSES[label]

@@ -27,16 +27,19 @@ def bias_module():
 
 
 def test_summary_is_mean_and_spread_over_seeds(bias_module):
+    metrics = bias_module.METRICS[1:]  # no classifier: a pretraining arm
     runs = [
-        dict(zip(bias_module.METRICS, (0.5, 0.25, 0.25, 0.75))),
-        dict(zip(bias_module.METRICS, (0.7, 0.25, 0.5, 0.25))),
+        dict(zip(metrics, (0.5, 0.3, 0.25, 0.25, 0.75))),
+        dict(zip(metrics, (0.7, 0.3, 0.25, 0.5, 0.25))),
     ]
     summary = bias_module.summarize({'FAME': runs})
     mean, std = summary['FAME']['motion_linear']
     assert mean == pytest.approx(0.6) and std == pytest.approx(0.1414, 1e-3)
     assert summary['FAME']['motion_R@1'] == (0.25, 0.0)
+    assert 'classifier_top1' not in summary['FAME']
     table = bias_module.markdown_table(summary, num_seeds=2)
-    assert '| FAME | 0.600 ± 0.141 | 0.250 ± 0.000 | 0.375 ± 0.177 |' in table
+    assert ('| FAME | — | 0.600 ± 0.141 | 0.300 ± 0.000 | 0.250 ± 0.000 | '
+            '0.375 ± 0.177 |') in table
     assert 'over 2 seed(s)' in table
 
 
@@ -44,7 +47,8 @@ def test_settings_presets_and_overrides(bias_module):
     args = bias_module.parse_args(['--epochs', '3', '--seeds', '4', '5'])
     settings = bias_module.resolve_settings(args)
     assert settings['epochs'] == 3 and settings['seeds'] == [4, 5]
-    assert settings['train_videos'] == 128 and settings['bias'] == 0.9
+    assert settings['train_videos'] == 512 and settings['bias'] == 0.9
+    assert settings['ceiling'] and settings['epochs'] == 20
     full = bias_module.resolve_settings(bias_module.parse_args(['--full']))
     assert full['preset'] == 'full' and full['backbone'] == 'InceptionI3D'
 
@@ -62,8 +66,21 @@ def test_arm_configs_differ_only_by_fame(bias_module):
     assert moco.model.to_dict() == fame.model.to_dict()
     for cfg in (moco, fame):
         assert cfg.randomness['seed'] == 7
-        assert cfg.train_dataloader.dataset.num_videos == 128
+        assert cfg.train_dataloader.dataset.num_videos == 512
+        assert cfg.train_dataloader.dataset.split == 'train'
         assert cfg.param_scheduler[0]['T_max'] == cfg.train_cfg.max_epochs
+    # The ceiling: same backbone, clips and steps; labelled, unbiased split.
+    ceiling = bias_module.arm_config(bias_module.CEILING_CONFIG, settings, 7,
+                                     '/tmp/x')
+    assert ceiling.model.type == 'Recognizer3D'
+    assert ceiling.model.backbone == fame.model.backbone
+    assert ceiling.train_cfg.max_epochs == fame.train_cfg.max_epochs
+    assert (ceiling.train_dataloader.batch_size ==
+            fame.train_dataloader.batch_size)
+    dataset = ceiling.train_dataloader.dataset
+    assert dataset.split == 'train_unbiased'
+    assert dataset.background_label_correlation == 0.0
+    assert dataset.num_videos == 512
 
 
 def test_tiny_run_writes_table_json_and_chart(tmp_path):
@@ -77,14 +94,16 @@ def test_tiny_run_writes_table_json_and_chart(tmp_path):
     table = (work / 'results.md').read_text()
     assert table in out
     lines = [line for line in table.splitlines() if line.startswith('|')]
-    assert len(lines) == 2 + 3  # header, rule, random init, MoCo, FAME
-    assert all(line.count('±') == 4 for line in lines[2:])
+    assert len(lines) == 2 + 4  # header, rule, random, ceiling, MoCo, FAME
+    assert [line.count('±') for line in lines[2:]] == [5, 6, 5, 5]
     results = json.loads((work / 'results.json').read_text())
     assert results['settings']['seeds'] == [0]
-    assert set(results['per_seed']) == {'random init', 'MoCo', 'FAME'}
+    assert set(results['per_seed']) == {
+        'random init', 'supervised (ceiling)', 'MoCo', 'FAME'
+    }
     for runs in results['per_seed'].values():
         assert all(0.0 <= v <= 1.0 for v in runs[0].values())
     with Image.open(work / 'results.png') as chart:
         assert chart.format == 'PNG' and chart.size == (800, 360)
-    for arm in ('moco', 'fame'):
+    for arm in ('supervised', 'moco', 'fame'):
         assert (work / f'{arm}_seed0' / 'epoch_1.pth').exists()

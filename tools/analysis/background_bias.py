@@ -56,14 +56,19 @@ from fame_mm.evaluation.functional import (cross_validated_probe_accuracy,
 from mmaction.registry import MODELS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CEILING = 'supervised (ceiling)'
 ARM_CONFIGS = {
     'MoCo': osp.join(REPO, 'configs/fame/bias_moco_demo.py'),
     'FAME': osp.join(REPO, 'configs/fame/bias_fame_demo.py'),
 }
+CEILING_CONFIG = osp.join(REPO, 'configs/fame/bias_supervised_demo.py')
 RANDOM_INIT = 'random init'
-METRICS = ('motion_linear', 'motion_R@1', 'motion_kNN', 'background_probe')
+METRICS = ('classifier_top1', 'motion_linear', 'motion_cv', 'motion_R@1',
+           'motion_kNN', 'background_probe')
 METRIC_TITLES = {
-    'motion_linear': 'motion, linear probe top-1',
+    'classifier_top1': 'motion, own classifier top-1',
+    'motion_linear': 'motion, linear probe (biased train split) top-1',
+    'motion_cv': 'motion, probe within the test split',
     'motion_R@1': 'motion, retrieval R@1',
     'motion_kNN': 'motion, kNN top-1',
     'background_probe': 'background family probe (lower = less shortcut)',
@@ -73,12 +78,12 @@ PRESETS = {
     'default':
     dict(
         seeds=[0, 1, 2],
-        epochs=60,
-        train_videos=128,
+        epochs=20,  # x 32 steps
+        train_videos=512,
         test_videos=256,
-        batch_size=8,
-        lr=0.01,
-        queue_len=64,
+        batch_size=16,
+        lr=0.1,
+        queue_len=128,
         clip_size=None,  # the configs' 32 x 32
         backbone=None),  # the configs' ResNet3d-18 of width 16
     'full':
@@ -126,6 +131,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         default=['MoCo', 'FAME'],
         help='pretraining arms to run')
     parser.add_argument(
+        '--no-ceiling',
+        action='store_true',
+        help='skip the supervised ceiling (configs/fame/'
+        'bias_supervised_demo.py)')
+    parser.add_argument(
         '--data-root',
         default='data/fame_bias',
         help='where the generated videos are written')
@@ -134,7 +144,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         default='work_dirs/background_bias',
         help='checkpoints, logs and the results')
     parser.add_argument(
-        '--num-workers', type=int, default=2, help='data loader workers')
+        '--num-workers',
+        type=int,
+        default=0,
+        help='data loader workers (0: the frames are cached in memory)')
     parser.add_argument(
         '--device',
         default='cuda' if torch.cuda.is_available() else 'cpu',
@@ -159,6 +172,7 @@ def resolve_settings(args: argparse.Namespace) -> dict:
     settings.update(
         bias=args.bias,
         arms=list(args.arms),
+        ceiling=not args.no_ceiling,
         data_root=args.data_root,
         cfg_options=args.cfg_options or {})
     return settings
@@ -188,25 +202,40 @@ def split_datasets(cfg: Config, settings: dict) -> Tuple[dict, dict]:
     return train, test
 
 
+def unbiased_train_dataset(cfg: Config, settings: dict) -> dict:
+    """The supervised ceiling's labelled, unbiased train split."""
+    dataset = copy.deepcopy(cfg.bias_unbiased_train_dataset)
+    dataset.update(
+        data_root=settings['data_root'], num_videos=settings['train_videos'])
+    return dataset
+
+
 def arm_config(config_file: str, settings: dict, seed: int,
                work_dir: str) -> Config:
     """One arm's pretraining config with the benchmark's settings."""
     cfg = Config.fromfile(config_file)
     epochs = settings['epochs']
-    train_dataset, _ = split_datasets(cfg, settings)
+    supervised = config_file == CEILING_CONFIG
+    if supervised:  # labelled and unbiased; its own learning rate
+        train_dataset = unbiased_train_dataset(cfg, settings)
+    else:
+        train_dataset, _ = split_datasets(cfg, settings)
+        cfg.model.head.queue_len = settings['queue_len']
+        cfg.optim_wrapper.optimizer.lr = settings['lr']
     cfg.train_dataloader.dataset.update(train_dataset)
     cfg.train_dataloader.batch_size = settings['batch_size']
     cfg.train_dataloader.num_workers = settings['num_workers']
     cfg.train_dataloader.persistent_workers = settings['num_workers'] > 0
-    cfg.model.head.queue_len = settings['queue_len']
     if settings['clip_size'] is not None:
         set_clip_size(cfg.train_dataloader.dataset.pipeline,
                       settings['clip_size'])
         set_clip_size(cfg.bias_eval_pipeline, settings['clip_size'])
     if settings['backbone'] == 'InceptionI3D':
         cfg.model.backbone = dict(type='InceptionI3D')
-        cfg.model.head.update(in_channels=1024, hid_channels=1024)
-    cfg.optim_wrapper.optimizer.lr = settings['lr']
+        if supervised:
+            cfg.model.cls_head.in_channels = 1024
+        else:
+            cfg.model.head.update(in_channels=1024, hid_channels=1024)
     cfg.train_cfg.max_epochs = epochs
     # The configs' cosine schedule and final checkpoint, over ``epochs``.
     for scheduler in cfg.param_scheduler:
@@ -250,12 +279,14 @@ def extract_split(model: torch.nn.Module, dataset: dict, pipeline: list,
 
 def score_features(train: Tuple[Tensor, Tensor, Tensor],
                    test: Tuple[Tensor, Tensor, Tensor]) -> Dict[str, float]:
-    """The benchmark's four numbers from train/test ``(x, label, family)``."""
+    """The frozen-feature numbers from train/test ``(x, label, family)``."""
     train_x, train_y, _ = train
     test_x, test_y, test_family = test
     return {
         'motion_linear':
         linear_probe_accuracy(train_x, train_y, test_x, test_y),
+        'motion_cv':
+        cross_validated_probe_accuracy(test_x, test_y, num_folds=4),
         'motion_R@1':
         retrieval_recall(test_x, test_y, train_x, train_y, topk=(1, ))[1],
         'motion_kNN':
@@ -275,14 +306,39 @@ def evaluate_model(model: torch.nn.Module, cfg: Config, settings: dict,
                           settings['num_workers'])
     test = extract_split(model, test_dataset, pipeline,
                          settings['num_workers'])
-    return score_features(train, test)
+    scores = score_features(train, test)
+    if hasattr(model, 'cls_head'):  # the supervised ceiling's own head
+        scores['classifier_top1'] = classifier_accuracy(
+            model, test_dataset, pipeline, settings['num_workers'])
+    return scores
+
+
+def classifier_accuracy(model: torch.nn.Module, dataset: dict, pipeline: list,
+                        num_workers: int) -> float:
+    """Top-1 of a recognizer's own classifier on a labelled split."""
+    loader = Runner.build_dataloader(
+        dict(
+            batch_size=16,
+            num_workers=num_workers,
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            dataset=dict(pipeline=pipeline, **dataset)))
+    model.eval()
+    correct = total = 0
+    with torch.no_grad():
+        for batch in loader:
+            for sample in model.test_step(batch):
+                correct += int(sample.pred_label) == int(sample.gt_label)
+                total += 1
+    return correct / total
 
 
 def pretrain_and_evaluate(arm: str, seed: int, settings: dict,
                           work_dir: str, device: str) -> Dict[str, float]:
-    """Pretrain one arm with one seed, then score its backbone."""
-    cfg = arm_config(ARM_CONFIGS[arm], settings, seed,
-                     osp.join(work_dir, f'{arm.lower()}_seed{seed}'))
+    """Train one arm with one seed, then score its backbone."""
+    config = CEILING_CONFIG if arm == CEILING else ARM_CONFIGS[arm]
+    name = 'supervised' if arm == CEILING else arm.lower()
+    cfg = arm_config(config, settings, seed,
+                     osp.join(work_dir, f'{name}_seed{seed}'))
     runner = Runner.from_cfg(cfg)
     model = runner.train()
     scores = evaluate_model(model, cfg, settings, device)
@@ -311,7 +367,9 @@ def summarize(per_seed: Dict[str, List[Dict[str, float]]]
     for arm, runs in per_seed.items():
         summary[arm] = {}
         for metric in METRICS:
-            values = [run[metric] for run in runs]
+            values = [run[metric] for run in runs if metric in run]
+            if not values:
+                continue
             spread = statistics.stdev(values) if len(values) > 1 else 0.0
             summary[arm][metric] = (statistics.fmean(values), spread)
     return summary
@@ -326,8 +384,10 @@ def markdown_table(summary: Dict[str, Dict[str, Tuple[float, float]]],
         '|' + '---|' * len(header),
     ]
     for arm, metrics in summary.items():
-        cells = [f'{mean:.3f} ± {std:.3f}' for mean, std in
-                 (metrics[m] for m in METRICS)]
+        cells = [
+            '{:.3f} ± {:.3f}'.format(*metrics[m]) if m in metrics else '—'
+            for m in METRICS
+        ]
         lines.append(f'| {arm} | ' + ' | '.join(cells) + ' |')
     lines.append('')
     lines.append(f'Mean ± standard deviation over {num_seeds} seed(s); '
@@ -346,16 +406,16 @@ def bar_chart(summary: Dict[str, Dict[str, Tuple[float, float]]],
     width = 0.8 / len(arms)
     fig, ax = plt.subplots(figsize=(8, 3.6), dpi=100)
     for i, arm in enumerate(arms):
-        means = [summary[arm][m][0] for m in METRICS]
-        stds = [summary[arm][m][1] for m in METRICS]
+        means = [summary[arm].get(m, (0.0, 0.0))[0] for m in METRICS]
+        stds = [summary[arm].get(m, (0.0, 0.0))[1] for m in METRICS]
         xs = [j + (i - (len(arms) - 1) / 2) * width for j in range(len(METRICS))]
         ax.bar(xs, means, width, yerr=stds, capsize=3, label=arm)
     ax.axhline(1 / 8, color='grey', linestyle='--', linewidth=1,
                label='chance')
     ax.set_xticks(range(len(METRICS)))
     ax.set_xticklabels([
-        'motion\nlinear probe', 'motion\nR@1', 'motion\nkNN',
-        'background probe\n(lower is better)'
+        'motion\nclassifier', 'motion\nlinear probe', 'motion\nprobe (test)',
+        'motion\nR@1', 'motion\nkNN', 'background\nprobe'
     ])
     ax.set_ylim(0, 1)
     ax.set_ylabel('accuracy on the unbiased test split')
@@ -401,12 +461,15 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
     settings['num_workers'] = args.num_workers
     os.makedirs(args.work_dir, exist_ok=True)
     start = time.perf_counter()
+    arms = ([CEILING] if settings['ceiling'] else []) + settings['arms']
     per_seed: Dict[str, List[Dict[str, float]]] = {RANDOM_INIT: []}
-    per_seed.update({arm: [] for arm in settings['arms']})
+    per_seed.update({arm: [] for arm in arms})
     for seed in settings['seeds']:
         per_seed[RANDOM_INIT].append(
             random_init_scores(seed, settings, args.work_dir, args.device))
-        for arm in settings['arms']:
+        print(f'{RANDOM_INIT} seed {seed}: {per_seed[RANDOM_INIT][-1]}',
+              flush=True)
+        for arm in arms:
             per_seed[arm].append(
                 pretrain_and_evaluate(arm, seed, settings, args.work_dir,
                                       args.device))
