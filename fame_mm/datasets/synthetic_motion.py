@@ -33,6 +33,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 from typing import Any
 
 import numpy as np
@@ -646,6 +647,11 @@ def _generate(out_dir: str, ann_file: str, meta_file: str,
                          args['num_background_families'],
                          args['background_label_correlation'])
     videos = []
+    from mmengine.utils import ProgressBar  # lazy: rendering needs none
+    # On stderr: stdout stays free for the callers' own output.
+    print(f'Writing {num_videos} generated videos ({split}) to {video_dir} '
+          '(first use only)', file=sys.stderr)
+    progress = ProgressBar(num_videos, file=sys.stderr)
     for index, (name, (label, family)) in enumerate(zip(names, assignment)):
         frames = render_motion_video(index, label, family, video_seed,
                                      args['num_frames'], args['height'],
@@ -660,6 +666,7 @@ def _generate(out_dir: str, ann_file: str, meta_file: str,
                 label_name=MOTION_CLASSES[label],
                 background_family=family,
                 background_family_name=BACKGROUND_FAMILIES[family]))
+        progress.update()
     meta = dict(
         args=args,
         video_seed=video_seed,

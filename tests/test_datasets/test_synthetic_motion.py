@@ -576,3 +576,14 @@ def test_bias_benchmark_splits(tmp_path):
     assert abs(rates['test'][0] - 0.125) < 0.05
     # Majority-per-family on the test split only overfits its noise.
     assert rates['test'][1] < 0.3
+
+
+def test_generation_reports_progress(tmp_path, capsys):
+    generate_motion_dataset(
+        str(tmp_path), num_videos=3, num_frames=4, height=32, width=32)
+    err = capsys.readouterr().err
+    assert 'Writing 3 generated videos (train)' in err
+    assert '3/3' in err  # mmengine's progress bar, complete
+    generate_motion_dataset(
+        str(tmp_path), num_videos=3, num_frames=4, height=32, width=32)
+    assert capsys.readouterr().err == ''  # complete: nothing written
