@@ -5,7 +5,7 @@
 #   FAME_VENV=/path/to/venv bash tools/setup_env.sh
 #   FAME_VENV=none bash tools/setup_env.sh   # install into the current python
 #
-# Encodes ../shared/ENVIRONMENT.md:
+# Encodes the environment findings of docs/method.md §8:
 # * a base Python that already has a working torch (a CUDA machine with its own build)
 #   keeps it: the venv sees system site-packages and no torch is installed;
 # * otherwise torchvision is installed from a range and pulls the torch it matches;

@@ -1,4 +1,4 @@
-# Finetune a FAME-pretrained Inception-I3D on UCF101 (FAME_SPEC section 5):
+# Finetune a FAME-pretrained Inception-I3D on UCF101 (docs/method.md §5):
 # 16 x 224^2 stride 2; crop area 0.2-1, flip, grayscale 0.2, colour jitter
 # 0.8; dropout 0.7; SGD 0.025, momentum 0.9, wd 1e-4, 150 epochs, x0.1 at 60
 # and 120; 4 GPUs x 32; test 10 uniform clips x 1 centre crop, scores

@@ -1,7 +1,7 @@
-# Linear probe of a FAME-pretrained Inception-I3D on UCF101 (FAME_SPEC
-# section 6): the backbone is frozen with BatchNorm in eval mode and a linear
-# classifier is trained on its globally pooled 1024-d features. Same data as
-# finetuning, without colour augmentation.
+# Linear probe of a FAME-pretrained Inception-I3D on UCF101
+# (docs/method.md §6.3): the backbone is frozen with BatchNorm in eval mode
+# and a linear classifier is trained on its globally pooled 1024-d features.
+# Same data as finetuning, without colour augmentation.
 #   tools/dist_train.sh configs/fame/linear_ucf101.py 4
 #   tools/test.py configs/fame/linear_ucf101.py work_dirs/linear_ucf101/best_acc_top1_epoch_*.pth
 _base_ = ['./finetune_ucf101.py']

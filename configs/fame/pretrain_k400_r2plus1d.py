@@ -1,7 +1,7 @@
 # FAME + MoCo pretraining on Kinetics-400 with R(2+1)D-18 at 16 x 112^2:
 # the K400 recipe of ./pretrain_k400.py (SGD 0.01 cosine, 200 epochs,
 # 8 GPUs x 8 clips, stride 2, K 65536, T 0.1, m 0.999) with the backbone and
-# projection (512 -> 512 -> ReLU -> 128) of FAME_SPEC section 4.
+# projection (512 -> 512 -> ReLU -> 128) of docs/method.md §4.1.
 #   tools/dist_train.sh configs/fame/pretrain_k400_r2plus1d.py 8
 # Finetune with a config based on ../_base_/models/r2plus1d_r18.py.
 _base_ = ['./pretrain_k400.py']

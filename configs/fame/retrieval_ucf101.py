@@ -1,5 +1,6 @@
 # Video retrieval with a FAME-pretrained Inception-I3D on UCF101 split 1
-# (FAME_SPEC section 6; SPLIT=2|3 selects another), no training: query = test split, gallery = train
+# (docs/method.md §6.1-6.2; SPLIT=2|3 selects another), no training:
+# query = test split, gallery = train
 # split; per video the pooled backbone features of 10 uniform clips x 1
 # centre crop are averaged, each set is centred on its own mean and
 # L2-normalised, cosine similarity, Recall@1/5/10/20/50; plus kNN top-1.

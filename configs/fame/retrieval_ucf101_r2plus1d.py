@@ -1,6 +1,6 @@
 # Video retrieval with a FAME-pretrained R(2+1)D-18 on UCF101 split 1 at
 # 16 x 112^2 (test clips: short side 128, centre crop 112), the backbone of
-# the released retrieval numbers (FAME_SPEC section 6). Normalisation stays
+# the released retrieval numbers (docs/method.md §6.5). Normalisation stays
 # the Kinetics statistics the backbone was pretrained with (the released
 # script used ImageNet's).
 #   python tools/test.py configs/fame/retrieval_ucf101_r2plus1d.py \

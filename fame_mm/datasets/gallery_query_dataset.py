@@ -17,7 +17,7 @@ def _build(dataset: Union[dict, BaseDataset]) -> BaseDataset:
 class GalleryQueryDataset(ConcatDataset):
     """The gallery videos followed by the query videos, each one tagged.
 
-    Retrieval and kNN evaluation (FAME_SPEC section 6) compare the test
+    Retrieval and kNN evaluation (docs/method.md §6.1-6.2) compare the test
     split (query) with the train split (gallery). This wrapper runs both
     through one test loop: every packed sample gets
     ``data_samples.metainfo['retrieval_set']`` = ``'gallery'`` or

@@ -3,7 +3,7 @@
 Each config is loaded as written; only its data paths and sizes are pointed
 at tiny generated videos (see conftest.py). The model, optimizer, pipelines
 and evaluators are the configs' own, and the videos are really decoded.
-The recipe values of FAME_SPEC sections 5 and 6 are checked on the
+The recipe values of docs/method.md §5 and §6 are checked on the
 unmodified configs.
 """
 import math

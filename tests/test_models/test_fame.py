@@ -61,7 +61,7 @@ def square_clip():
 
 
 # --------------------------------------------------------------------------- #
-# NumPy reference of spec 2.1-2.6, one sample at a time (loops allowed)
+# NumPy reference of docs/method.md §2.1-2.6, one sample at a time (loops)
 # --------------------------------------------------------------------------- #
 def reference_blur(image: np.ndarray, kernel_size: int) -> np.ndarray:
     sigma = kernel_size / 3.0
@@ -80,7 +80,10 @@ def reference_min_max(image: np.ndarray) -> np.ndarray:
 
 def reference_mask(clip: np.ndarray, beta: float = 0.5,
                    hue_mode: str = 'official') -> np.ndarray:
-    """Spec 2.1-2.6 for one 3 x T x H x W clip; returns an H x W {0,1} mask."""
+    """docs/method.md §2.1-2.6 for one 3 x T x H x W clip.
+
+    Returns an H x W {0,1} mask.
+    """
     _, frames, height, width = clip.shape
     kernel_size = (int(0.1 * min(height, width)) // 2) * 2 + 1
 

@@ -1,4 +1,4 @@
-# MoCo + FAME with the paper's Inception-v1 I3D (FAME_SPEC sections 2-5).
+# MoCo + FAME with the paper's Inception-v1 I3D (docs/method.md §2-§5).
 custom_imports = dict(imports=['fame_mm'], allow_failed_imports=False)
 
 model = dict(

@@ -1,5 +1,5 @@
 # Inception-v1 I3D classifier for the downstream protocols: mmaction2's own
-# Recognizer3D + I3DHead on the FAME backbone (FAME_SPEC section 5).
+# Recognizer3D + I3DHead on the FAME backbone (docs/method.md §5).
 custom_imports = dict(imports=['fame_mm'], allow_failed_imports=False)
 
 model = dict(

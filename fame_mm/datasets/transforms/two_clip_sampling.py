@@ -12,7 +12,7 @@ class SampleTwoClips(BaseTransform):
 
     Unlike mmaction2's ``SampleFrames(num_clips=2)``, which spreads clips over
     fixed segments, every clip start is drawn uniformly and independently
-    (FAME_SPEC section 1). All frame indices go into one ``frame_inds``
+    (docs/method.md §1). All frame indices go into one ``frame_inds``
     array, so a single reader decodes them in one batch.
 
     Videos shorter than one clip span loop their frame indices, as

@@ -1,6 +1,6 @@
 """Gallery/query nearest neighbours: video retrieval Recall@k and kNN top-1.
 
-FAME_SPEC section 6: the gallery is the train split, the queries are the test
+docs/method.md §6.1: the gallery is the train split, the queries are the test
 split, one feature vector per video. Each set is centred on its own mean and
 L2-normalised, and similarity is the cosine, computed as one matrix product
 per chunk of queries followed by ``torch.topk``; nothing loops over samples.
@@ -141,7 +141,7 @@ def retrieval_recall(query_features: Tensor,
                      gallery_labels: Tensor,
                      topk: Sequence[int] = (1, 5, 10, 20, 50)
                      ) -> Dict[int, float]:
-    """Video retrieval Recall@k (FAME_SPEC section 6).
+    """Video retrieval Recall@k (docs/method.md §6.1).
 
     A query is a hit at ``k`` when any of its ``k`` most similar gallery
     videos has the query's label. ``k`` larger than the gallery is clamped

@@ -1,4 +1,4 @@
-"""Base metric for gallery/query protocols (retrieval, kNN), FAME_SPEC 6."""
+"""Base metric of the gallery/query protocols (docs/method.md §6.1-6.2)."""
 from abc import abstractmethod
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 

@@ -10,7 +10,7 @@ from .gallery_query_metric import GalleryQueryMetric
 
 @METRICS.register_module()
 class VideoRetrievalMetric(GalleryQueryMetric):
-    """Recall@k of class-level video retrieval (FAME_SPEC section 6).
+    """Recall@k of class-level video retrieval (docs/method.md §6.1).
 
     Each query (test split video) retrieves its nearest gallery (train split)
     videos by cosine similarity after each set is centred on its own mean

@@ -1,4 +1,4 @@
-"""Batch colour augmentation of video clips (``FAME_SPEC.md`` section 3).
+"""Batch colour augmentation of video clips (docs/method.md §3).
 
 Applied on the training device after FAME, to both views, before
 normalisation (which is the data preprocessor's job, not this module's).

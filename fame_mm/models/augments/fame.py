@@ -3,7 +3,7 @@
 FAME pastes the moving foreground of each query clip onto the background of
 another clip of the batch, so that a MoCo positive pair agrees on motion rather
 than on scenery. The foreground comes from frame differences refined by a
-colour model; no detector is involved. See ``FAME_SPEC.md`` section 2.
+colour model; no detector is involved. See docs/method.md §2.
 
 FAME mixes clips of different videos, so it is a batch-level augmentation for
 the model's data preprocessor; a guard registered under the same type name in
@@ -33,16 +33,18 @@ class FAMEIntermediates(NamedTuple):
 
     Attributes:
         motion (Tensor): ``B x H x W`` motion map after the Gaussian blur and
-            the per-clip min-max normalisation, in [0, 1] (spec 2.1-2.2); its
-            top 50% are the foreground colour seeds, its bottom 10% the
-            background seeds (spec 2.3).
+            the per-clip min-max normalisation, in [0, 1]
+            (docs/method.md §2.1-2.2); its top 50% are the foreground colour
+            seeds, its bottom 10% the background seeds (docs/method.md
+            §2.3).
         colour (Tensor): ``B x H x W`` refined colour map: the per-pixel
             foreground ratio ``p_fg / (p_fg + p_bg)`` of the colour
             histograms of the seeds, blurred and min-max normalised, in
-            [0, 1] (spec 2.4-2.5). The mask keeps its top ``beta`` fraction.
+            [0, 1] (docs/method.md §2.4-2.5). The mask keeps its top
+            ``beta`` fraction.
         mask (Tensor): ``B x H x W`` hard foreground mask in {0, 1}, exactly
-            ``int(beta * H * W)`` ones per clip (spec 2.6), equal to
-            :meth:`FAME.foreground_mask`.
+            ``int(beta * H * W)`` ones per clip (docs/method.md §2.6), equal
+            to :meth:`FAME.foreground_mask`.
         permutation (Tensor): Long tensor of shape ``B``: clip i receives
             the background of clip ``permutation[i]`` (identity for a batch
             of one).
@@ -67,8 +69,8 @@ class FAME(nn.Module):
 
     For each clip X_i a hard foreground mask M_i (``B x H x W``, exactly
     ``int(beta * H * W)`` ones, the same for all frames and channels) is
-    computed from motion and colour (spec 2.1-2.6); the clip is then merged
-    with the background of clip ``pi(i)``:
+    computed from motion and colour (docs/method.md §2.1-2.6); the clip is
+    then merged with the background of clip ``pi(i)``:
     ``fused_i = X[pi(i)] * (1 - M_i) + X_i * M_i``.
 
     The Gaussian kernel size is derived from the crop size, taken as
@@ -248,7 +250,7 @@ class FAME(nn.Module):
                              f'range({batch_size})')
 
     # ------------------------------------------------------------------ #
-    # Foreground mask (spec 2.1-2.6, 2.8)
+    # Foreground mask (docs/method.md §2.1-2.6, §2.8)
     # ------------------------------------------------------------------ #
     @torch.no_grad()
     def foreground_mask(self, clips: Tensor) -> Tensor:
@@ -267,7 +269,7 @@ class FAME(nn.Module):
 
     @torch.no_grad()
     def _mask_and_maps(self, clips: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
-        """The mask and the two maps it comes from (spec 2.1-2.6).
+        """The mask and the two maps it comes from (docs/method.md §2.1-2.6).
 
         Args:
             clips (Tensor): ``B x 3 x T x H x W`` float RGB in [0, 1]
@@ -297,7 +299,9 @@ class FAME(nn.Module):
 
     @staticmethod
     def motion_map(clips: Tensor) -> Tensor:
-        """``D = mean_t sum_c |X[:, :, t] - X[:, :, t + 1]|`` (spec 2.1).
+        """Motion map (docs/method.md §2.1).
+
+        ``D = mean_t sum_c |X[:, :, t] - X[:, :, t + 1]|``.
 
         Args:
             clips (Tensor): ``B x 3 x T x H x W``.
@@ -312,7 +316,9 @@ class FAME(nn.Module):
         return frame_diff.abs().sum(dim=1).mean(dim=1)
 
     def _blur_and_normalize(self, maps: Tensor, kernel_size: int) -> Tensor:
-        """Gaussian blur (sigma = k / 3) then per-sample min-max (spec 2.2).
+        """Gaussian blur then per-sample min-max (docs/method.md §2.2).
+
+        The blur has sigma = kernel_size / 3 and a reflect border.
 
         Args:
             maps (Tensor): ``B x H x W``.
@@ -326,7 +332,7 @@ class FAME(nn.Module):
         return min_max_normalize(blurred, self.EPS)
 
     def _seed_indices(self, motion: Tensor) -> Tuple[Tensor, Tensor]:
-        """Flat indices of the foreground / background seeds (spec 2.3).
+        """Flat indices of the colour seeds (docs/method.md §2.3).
 
         One stable descending sort: the foreground seeds are the
         ``int(0.5 * H * W)`` first pixels, the background seeds the
@@ -337,7 +343,8 @@ class FAME(nn.Module):
         row-major ties would take all the background seeds from the bottom
         rows (measured on the demo videos: 64% of them in the bottom 7 of 64
         rows), so the background colour model would miss the rest of the
-        frame. The spec does not fix the tie order.
+        frame. The method does not fix the tie order
+        (docs/method.md §2.3).
 
         Args:
             motion (Tensor): ``B x H x W`` normalised motion map.
@@ -358,7 +365,7 @@ class FAME(nn.Module):
         return order[:, :num_fg], order[:, num_pixels - num_bg:]
 
     def colour_bins(self, frames: Tensor) -> Tensor:
-        """1000-bin colour index of each pixel (spec 2.4).
+        """1000-bin colour index of each pixel (docs/method.md §2.4).
 
         ``hx = (S cos(a) + 1) / 2``, ``hy = (S sin(a) + 1) / 2`` with the hue
         angle ``a = 2 pi H_turns`` (``'turns'``) or ``a = 2 pi (2 pi H_turns)``
@@ -393,8 +400,9 @@ class FAME(nn.Module):
 
     def _foreground_ratio(self, colour_bins: Tensor, fg_index: Tensor,
                           bg_index: Tensor, dtype: torch.dtype) -> Tensor:
-        """Per-pixel ``R = p_fg / (p_fg + p_bg)`` from seed histograms (2.5).
+        """Per-pixel foreground ratio (docs/method.md §2.5).
 
+        ``R = p_fg / (p_fg + p_bg)`` from the seed colour histograms, with
         ``p_fg = n_fg / (sum n_fg + eps)``,
         ``p_bg = (n_bg + 1) / (sum (n_bg + 1) + eps)`` (add-one smoothing on
         the background only, normalised over the smoothed counts as in the

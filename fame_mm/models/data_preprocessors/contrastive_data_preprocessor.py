@@ -6,7 +6,7 @@ from mmaction.registry import MODELS
 from mmengine.model import BaseDataPreprocessor
 from torch import Tensor, nn
 
-# Kinetics-400 RGB statistics on the [0, 1] scale (FAME_SPEC section 3).
+# Kinetics-400 RGB statistics on the [0, 1] scale (docs/method.md §3.4).
 KINETICS_MEAN = (0.43216, 0.394666, 0.37645)
 KINETICS_STD = (0.22803, 0.22145, 0.216989)
 

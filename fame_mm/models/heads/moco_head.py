@@ -11,7 +11,7 @@ from torch import Tensor, nn
 
 def build_projector(in_channels: int, hid_channels: int,
                     out_channels: int) -> nn.Sequential:
-    """Global average pool + MLP, FAME_SPEC section 4.
+    """Global average pool + MLP, docs/method.md §4.1.
 
     Maps ``N x in_channels x T x H x W`` (or ``N x in_channels``) features
     to ``N x out_channels`` embeddings (not normalised).

@@ -20,7 +20,7 @@ class MoCoRecognizer(BaseModel):
 
     Inputs are ``B x 2 x 3 x T x H x W``: view 0 is the query view (merged
     by FAME in the data preprocessor), view 1 the key view. With
-    ``symmetric=True`` the loss is (FAME_SPEC section 4)
+    ``symmetric=True`` the loss is (docs/method.md §4.5)
     ``(CE(q(view0), k(view1)) + CE(q(view1), k(view0))) / 2``.
 
     Speed switches of a config: ``model.channels_last=True`` (below) and
