@@ -8,6 +8,8 @@ falls back to gloo for distributed runs without CUDA.
 CHECKPOINT may be left out for the feature protocols (retrieval), whose
 configs name the pretraining checkpoint in ``pretrained``.
 """
+import project_env  # noqa: F401,I001  (first: this checkout, its venv)
+
 import argparse
 import os
 import os.path as osp
