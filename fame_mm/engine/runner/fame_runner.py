@@ -8,7 +8,7 @@ from typing import Any, Iterator, List, Optional
 
 import torch
 from mmaction.registry import RUNNERS
-from mmengine.dist import get_world_size
+from mmengine.dist import get_world_size, is_main_process
 from mmengine.runner import Runner
 from mmengine.runner import runner as runner_module
 
@@ -122,9 +122,18 @@ class FameRunner(Runner):
                 'newest checkpoint of the work dir.')
         return None
 
+    def _remove_partial_checkpoints(self) -> None:
+        """Delete the temporary files of saves that a kill interrupted."""
+        if not is_main_process():
+            return
+        for path in glob.glob(osp.join(self.work_dir, '*.pth.tmp-*')):
+            self.logger.info(f'Removing {path}: an interrupted save.')
+            os.remove(path)
+
     def load_or_resume(self) -> None:
         """Auto-resume from the newest readable checkpoint of the work dir."""
         if self._resume and self._load_from is None and not self._has_loaded:
+            self._remove_partial_checkpoints()
             newest = self.newest_readable_checkpoint()
             if newest is None:
                 self.logger.info(
