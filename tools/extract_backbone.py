@@ -8,7 +8,8 @@ with the same backbone, or through ``pretrained=`` in fame_mm's configs::
     python tools/extract_backbone.py work_dirs/pretrain_k400/epoch_200.pth \
         fame_i3d_k400_backbone.pth
 """
-import project_env  # noqa: F401,I001  (first: this checkout, its venv)
+if __name__ == '__main__':  # first: this checkout's code, its venv
+    import project_env  # noqa: F401
 
 import argparse
 import os

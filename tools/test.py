@@ -8,7 +8,8 @@ falls back to gloo for distributed runs without CUDA.
 CHECKPOINT may be left out for the feature protocols (retrieval), whose
 configs name the pretraining checkpoint in ``pretrained``.
 """
-import project_env  # noqa: F401,I001  (first: this checkout, its venv)
+if __name__ == '__main__':  # first: this checkout's code, its venv
+    import project_env  # noqa: F401
 
 import argparse
 import os

@@ -8,7 +8,8 @@ distributed run finds no CUDA device.
     python tools/train.py CONFIG --resume            # from the latest ckpt
     python tools/train.py CONFIG --amp --cfg-options train_dataloader.batch_size=4
 """
-import project_env  # noqa: F401,I001  (first: this checkout, its venv)
+if __name__ == '__main__':  # first: this checkout's code, its venv
+    import project_env  # noqa: F401
 
 import argparse
 import os
