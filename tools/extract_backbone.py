@@ -9,7 +9,10 @@ with the same backbone, or through ``pretrained=`` in fame_mm's configs::
         fame_i3d_k400_backbone.pth
 """
 if __name__ == '__main__':  # first: this checkout's code, its venv
-    import project_env  # noqa: F401
+    import os.path as _osp
+    import runpy as _runpy
+    _runpy.run_path(
+        _osp.join(_osp.dirname(_osp.abspath(__file__)), 'project_env.py'))
 
 import argparse
 import os

@@ -1,7 +1,7 @@
 """Run the tools with this checkout's code and, when needed, its venv.
 
-Imported first by every tool (``import project_env``; ``tools/`` is the
-script's folder, so it is on ``sys.path``):
+Run first by every tool started as a script (``runpy.run_path``, so it
+works however the tool was started):
 
 * the repository root goes first on ``sys.path``, so the tools run the
   ``fame_mm`` of their own checkout, installed or not;
@@ -36,7 +36,9 @@ def use_project_environment() -> None:
     if (osp.isfile(python) and os.access(python, os.X_OK)
             and not os.environ.get('FAME_MM_REEXEC')):
         os.environ['FAME_MM_REEXEC'] = '1'  # never loop
-        os.execv(python, [python] + sys.argv)
+        # runpy.run_path sets sys.argv[0] to this file; restart the tool.
+        script = getattr(sys.modules.get('__main__'), '__file__', None)
+        os.execv(python, [python, script or sys.argv[0]] + sys.argv[1:])
     raise SystemExit(
         f'error: {sys.executable} has no torch, and the project environment '
         f'{python} does not exist. Create it once with '

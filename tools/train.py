@@ -9,7 +9,10 @@ distributed run finds no CUDA device.
     python tools/train.py CONFIG --amp --cfg-options train_dataloader.batch_size=4
 """
 if __name__ == '__main__':  # first: this checkout's code, its venv
-    import project_env  # noqa: F401
+    import os.path as _osp
+    import runpy as _runpy
+    _runpy.run_path(
+        _osp.join(_osp.dirname(_osp.abspath(__file__)), 'project_env.py'))
 
 import argparse
 import os
