@@ -21,7 +21,7 @@ sys.meta_path.insert(0, BlockMmcv())
 
 def run(args, **env):
     return subprocess.run(args, cwd=REPO, capture_output=True, text=True,
-                          timeout=120, env=dict(os.environ, **env))
+                          timeout=300, env=dict(os.environ, **env))
 
 
 @pytest.fixture(scope='module')

@@ -236,8 +236,9 @@ def load_checkpoint_file(filename: str,
                 filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
         raise UnsafeCheckpointError(
-            f'{filename} cannot be loaded safely: {_reason(err)}. It holds data '
-            'other than tensors, numbers and plain numeric numpy arrays. If '
+            f'{filename} cannot be loaded safely: {_reason(err)}. It holds '
+            'data other than tensors, numbers and plain numeric numpy '
+            'arrays. If '
             f'you wrote this file yourself, set {TRUST_ENV}=1 to load it '
             'with weights_only=False (this runs any code the file holds: '
             'never for files from others).') from err
@@ -268,9 +269,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, dict):
-        return type(value)((key, _plain(item)) for key, item in value.items()) \
-            if isinstance(value, OrderedDict) else {
-                key: _plain(item) for key, item in value.items()}
+        items = ((key, _plain(item)) for key, item in value.items())
+        return OrderedDict(items) if isinstance(value, OrderedDict) else dict(
+            items)
     if isinstance(value, (list, tuple)):
         return type(value)(_plain(item) for item in value) if not hasattr(
             value, '_fields') else type(value)(*map(_plain, value))
