@@ -5,10 +5,15 @@ Importing the package applies the upstream workarounds (see
 mmaction2 registries, so ``custom_imports = dict(imports=['fame_mm'])`` in a
 config is all a user of the stock mmaction2 tools needs.
 """
-from .upstream_fixes import apply_import_time_fixes
+from .env_check import reraise_with_setup_hint
 
-apply_import_time_fixes()
+try:
+    from .upstream_fixes import apply_import_time_fixes
 
-from . import datasets, engine, evaluation, models  # noqa: E402,F401  (registers)
+    apply_import_time_fixes()
+
+    from . import datasets, engine, evaluation, models  # noqa: F401  (registers)
+except ModuleNotFoundError as err:  # name tools/setup_env.sh, not just torch
+    reraise_with_setup_hint(err)
 
 __version__ = '0.1.0'

@@ -12,10 +12,12 @@ the tools call :func:`adapt_cfg_to_cpu_distributed` before building a Runner.
 2. ``torch >= 2.6`` loads with ``weights_only=True`` by default; mmengine
    0.10.x checkpoints hold ``HistoryBuffer`` and numpy objects, so
    ``--resume`` fails with "Weights only load failed"
-   (open-mmlab/mmengine#1655). We allow-list exactly those types with
-   ``torch.serialization.add_safe_globals`` (``getattr`` only for
-   ``HistoryBuffer``'s statistics methods); ``weights_only`` stays on, so an
-   untrusted file still cannot run code.
+   (open-mmlab/mmengine#1655). Allow-listing numpy's ``_reconstruct`` and
+   ``dtype`` would let a crafted file corrupt memory, so
+   :func:`use_safe_checkpoint_loader` makes
+   :func:`fame_mm.engine.runner.safe_checkpoint.load_checkpoint_file`
+   mmengine's loader for local files: numpy data is rebuilt from validated
+   plain numeric dtypes only, and ``weights_only`` stays on.
 3. mmengine 0.10.x assumes CUDA under the ``pytorch`` launcher: its
    ``_init_dist_pytorch`` calls ``torch.cuda.set_device`` and
    ``Runner.wrap_model`` passes ``device_ids=[LOCAL_RANK]`` to DDP, both of
@@ -34,17 +36,15 @@ import functools
 import importlib.util
 import os
 import os.path as osp
-import pickle
 import sys
 import types
 import warnings
-from typing import Any, List
+from typing import Any
 
-import numpy as np
 import torch
 
 __all__ = [
-    'patch_mmaction_missing_drn', 'allow_mmengine_checkpoint_globals',
+    'patch_mmaction_missing_drn', 'use_safe_checkpoint_loader',
     'adapt_cfg_to_cpu_distributed', 'allow_cpu_bfloat16_amp',
     'apply_import_time_fixes'
 ]
@@ -98,58 +98,18 @@ def patch_mmaction_missing_drn() -> bool:
     return True
 
 
-def _history_buffer_statistic(owner: Any, name: str) -> Any:
-    """``getattr`` limited to ``HistoryBuffer``'s statistics methods.
-
-    ``HistoryBuffer.__getstate__`` pickles its statistics methods as
-    ``getattr(HistoryBuffer, 'mean')``. Loading them must not allow-list the
-    builtin ``getattr`` itself, so this stands in for it and refuses
-    anything else.
-    """
-    from mmengine.logging.history_buffer import HistoryBuffer
-    if owner is HistoryBuffer and name in ('min', 'max', 'current', 'mean'):
-        return getattr(HistoryBuffer, name)
-    raise pickle.UnpicklingError(
-        f'refusing getattr({owner!r}, {name!r}) in a weights_only checkpoint')
-
-
-def _mmengine_checkpoint_globals() -> List[Any]:
-    """Types that mmengine 0.10.x writes into a training checkpoint."""
-    from mmengine.logging.history_buffer import HistoryBuffer
-    numpy_globals: List[Any] = [np.ndarray, np.dtype]
-    # numpy >= 1.25 pickles dtypes as classes of ``numpy.dtypes``.
-    numpy_globals += [
-        getattr(np.dtypes, name) for name in dir(getattr(np, 'dtypes', None))
-        if name.endswith('DType')
-    ]
-    # Scalars (np.float64(...)) pickle through ``numpy.core.multiarray.scalar``
-    # and arrays through ``_reconstruct``; numpy 2 moved them to ``_core``.
-    for module_name in ('numpy._core.multiarray', 'numpy.core.multiarray'):
-        try:
-            multiarray = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        numpy_globals += [multiarray._reconstruct, multiarray.scalar]
-    return [HistoryBuffer] + numpy_globals
-
-
-def allow_mmengine_checkpoint_globals() -> bool:
-    """Allow-list mmengine's checkpoint types for ``weights_only`` loading.
+def use_safe_checkpoint_loader() -> bool:
+    """Load local checkpoints with fame_mm's validating loader.
 
     Workaround for open-mmlab/mmengine#1655 (torch >= 2.6 defaults
-    ``torch.load`` to ``weights_only=True``).
+    ``torch.load`` to ``weights_only=True``, which refuses the numpy data of
+    mmengine checkpoints) that does not allow-list numpy globally.
 
     Returns:
-        bool: True when the types were added.
+        bool: True when the loader was registered.
     """
-    add_safe_globals = getattr(torch.serialization, 'add_safe_globals', None)
-    if add_safe_globals is None:  # torch < 2.4 loads without the allow-list
-        return False
-    add_safe_globals(_mmengine_checkpoint_globals())
-    try:  # the (object, name) form needs torch >= 2.6
-        add_safe_globals([(_history_buffer_statistic, 'builtins.getattr')])
-    except (TypeError, ValueError):
-        return False
+    from fame_mm.engine.runner.safe_checkpoint import register_local_loader
+    register_local_loader()
     return True
 
 
@@ -231,5 +191,5 @@ def allow_cpu_bfloat16_amp() -> bool:
 def apply_import_time_fixes() -> None:
     """Apply the workarounds that must be in place before mmaction imports."""
     patch_mmaction_missing_drn()
-    allow_mmengine_checkpoint_globals()
+    use_safe_checkpoint_loader()
     allow_cpu_bfloat16_amp()

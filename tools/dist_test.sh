@@ -11,8 +11,14 @@ NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
-PYTHON=${PYTHON:-python}
 TOOLS_DIR=$(cd "$(dirname "$0")" && pwd)
+# The project's environment (tools/setup_env.sh) when it exists, unless
+# PYTHON names another interpreter.
+VENV=${FAME_VENV:-$TOOLS_DIR/../.venv}
+case "$VENV" in /*) ;; *) VENV=$TOOLS_DIR/../$VENV ;; esac
+if [ -z "${PYTHON:-}" ]; then
+  if [ -x "$VENV/bin/python" ]; then PYTHON=$VENV/bin/python; else PYTHON=python; fi
+fi
 PYTHONPATH="$TOOLS_DIR/..:${PYTHONPATH:-}" \
 exec "$PYTHON" -m torch.distributed.run \
     --nnodes="$NNODES" \

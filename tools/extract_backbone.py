@@ -8,6 +8,12 @@ with the same backbone, or through ``pretrained=`` in fame_mm's configs::
     python tools/extract_backbone.py work_dirs/pretrain_k400/epoch_200.pth \
         fame_i3d_k400_backbone.pth
 """
+if __name__ == '__main__':  # first: this checkout's code, its venv
+    import os.path as _osp
+    import runpy as _runpy
+    _runpy.run_path(
+        _osp.join(_osp.dirname(_osp.abspath(__file__)), 'project_env.py'))
+
 import argparse
 import os
 import os.path as osp
@@ -15,6 +21,7 @@ import os.path as osp
 import torch
 
 import fame_mm  # noqa: F401  (upstream fixes: torch.load of mmengine files)
+from fame_mm.engine.runner import UnsafeCheckpointError
 from fame_mm.models.utils.backbone_checkpoint import (BACKBONE_PREFIX,
                                                       BackboneCheckpointError,
                                                       read_state_dict)
@@ -60,7 +67,7 @@ def main() -> None:
     args = parse_args()
     try:
         count = extract_backbone(args.checkpoint, args.out, args.prefix)
-    except BackboneCheckpointError as err:
+    except (BackboneCheckpointError, UnsafeCheckpointError) as err:
         raise SystemExit(f'error: {err}')
     size_mb = osp.getsize(args.out) / 2**20
     print(f'Wrote {count} backbone tensors ({size_mb:.1f} MiB) to {args.out}')

@@ -8,6 +8,12 @@ falls back to gloo for distributed runs without CUDA.
 CHECKPOINT may be left out for the feature protocols (retrieval), whose
 configs name the pretraining checkpoint in ``pretrained``.
 """
+if __name__ == '__main__':  # first: this checkout's code, its venv
+    import os.path as _osp
+    import runpy as _runpy
+    _runpy.run_path(
+        _osp.join(_osp.dirname(_osp.abspath(__file__)), 'project_env.py'))
+
 import argparse
 import os
 import os.path as osp

@@ -8,15 +8,22 @@ distributed run finds no CUDA device.
     python tools/train.py CONFIG --resume            # from the latest ckpt
     python tools/train.py CONFIG --amp --cfg-options train_dataloader.batch_size=4
 """
+if __name__ == '__main__':  # first: this checkout's code, its venv
+    import os.path as _osp
+    import runpy as _runpy
+    _runpy.run_path(
+        _osp.join(_osp.dirname(_osp.abspath(__file__)), 'project_env.py'))
+
 import argparse
 import os
 import os.path as osp
 
 import torch
 from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
+from mmengine.registry import RUNNERS
 
 import fame_mm  # noqa: F401  (registers components, applies upstream fixes)
+from fame_mm.engine.runner import FameRunner
 from fame_mm.upstream_fixes import adapt_cfg_to_cpu_distributed
 
 
@@ -29,8 +36,8 @@ def parse_args() -> argparse.Namespace:
         nargs='?',
         type=str,
         const='auto',
-        help='resume from the given checkpoint, or from the latest one in '
-        'the work dir when no path is given')
+        help='resume from the given checkpoint, or from the newest readable '
+        'one in the work dir when no path is given')
     parser.add_argument(
         '--amp',
         action='store_true',
@@ -122,7 +129,10 @@ def main() -> None:
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
     adapt_cfg_to_cpu_distributed(cfg, args.launcher)
-    runner = Runner.from_cfg(cfg)
+    # FameRunner (atomic checkpoints, resume from the newest readable one)
+    # unless the config names another runner, as mmaction2's train.py does.
+    runner = (RUNNERS.build(cfg)
+              if 'runner_type' in cfg else FameRunner.from_cfg(cfg))
     runner.train()
 
 

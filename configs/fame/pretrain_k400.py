@@ -62,8 +62,12 @@ test_cfg = None
 test_evaluator = None
 
 max_epochs = 200
+# FameRunner: atomic checkpoints, --resume from the newest readable one.
+# ResumableEpochBasedTrainLoop: a run resumed from an iteration checkpoint
+# continues inside the epoch (see docs/robust_runs.md).
+runner_type = 'mmaction.FameRunner'  # scoped: found by any train.py
 train_cfg = dict(
-    _delete_=True, type='EpochBasedTrainLoop', max_epochs=max_epochs)
+    _delete_=True, type='ResumableEpochBasedTrainLoop', max_epochs=max_epochs)
 optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=1e-4),
     clip_grad=None)
@@ -81,6 +85,8 @@ auto_scale_lr = dict(enable=False, base_batch_size=64)
 default_hooks = dict(
     logger=dict(interval=20),
     checkpoint=dict(
-        interval=1, max_keep_ckpts=3, save_best=None, save_last=True))
+        interval=1, max_keep_ckpts=3, save_best=None, save_last=True),
+    # Stops at the first NaN/inf loss, before the checkpoint hook saves it.
+    finite_loss=dict(type='FiniteLossGuardHook'))
 # Different augmentation randomness per process; DDP broadcasts the weights.
 randomness = dict(seed=0, diff_rank_seed=True)

@@ -1,2 +1,3 @@
-"""Runner-side components: hooks registered in mmaction2's ``HOOKS``."""
+"""Runner-side components: hooks, runner and loop in mmaction2's registries."""
 from .hooks import *  # noqa: F401,F403
+from .runner import *  # noqa: F401,F403

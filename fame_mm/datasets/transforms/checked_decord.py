@@ -1,6 +1,7 @@
 """Decord loading that names the file and the fix when a video is bad."""
-from typing import Dict
+from typing import Dict, Optional, Tuple
 
+import cv2
 import numpy as np
 from mmaction.datasets.transforms import DecordDecode, DecordInit
 from mmaction.registry import TRANSFORMS
@@ -10,8 +11,26 @@ _REENCODE_HINT = ('Re-encode it (for example `ffmpeg -i IN -c:v libx264 '
                   'annotation file.')
 
 
+# decord 0.6 returns mis-shaped frames, then fails with "DECORDArrayCopyFromTo:
+# The size must exactly match", for frames narrower than this (measured: 24
+# pixels fail, 32 work, whatever the height).
+DECORD_MIN_WIDTH = 32
+
+
 class VideoReadError(RuntimeError):
     """A video cannot be opened or decoded; the message names the file."""
+
+
+def frame_size(filename: str) -> Optional[Tuple[int, int]]:
+    """``(width, height)`` of a video's frames from its header, via OpenCV."""
+    capture = cv2.VideoCapture(filename)
+    try:
+        if not capture.isOpened():
+            return None
+        return (int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)),
+                int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+    finally:
+        capture.release()
 
 
 @TRANSFORMS.register_module()
@@ -86,6 +105,14 @@ class CheckedDecordDecode(DecordDecode):
         try:
             return super().transform(results)
         except Exception as err:
+            size = frame_size(results['filename'])
+            if size is not None and size[0] < DECORD_MIN_WIDTH:
+                raise VideoReadError(
+                    f'Video {results["filename"]} has {size[0]} x {size[1]} '
+                    'pixel frames: too small, decord cannot decode frames '
+                    f'narrower than {DECORD_MIN_WIDTH} pixels. Upscale it '
+                    '(for example `ffmpeg -i IN -vf scale=-2:64 OUT.mp4`) or '
+                    'remove it from the annotation file.') from err
             raise VideoReadError(
                 f'Failed to decode frames of {results["filename"]} ({err}); '
                 f'the file may be truncated. {_REENCODE_HINT}') from err

@@ -1,4 +1,8 @@
+from .finite_loss_guard_hook import FiniteLossGuardHook, NonFiniteLossError
 from .knn_monitor_hook import KNNMonitorHook
 from .pretrained_backbone_hook import PretrainedBackboneHook
 
-__all__ = ['KNNMonitorHook', 'PretrainedBackboneHook']
+__all__ = [
+    'FiniteLossGuardHook', 'KNNMonitorHook', 'NonFiniteLossError',
+    'PretrainedBackboneHook'
+]
