@@ -48,7 +48,11 @@ def test_settings_presets_and_overrides(bias_module):
     settings = bias_module.resolve_settings(args)
     assert settings['epochs'] == 3 and settings['seeds'] == [4, 5]
     assert settings['train_videos'] == 512 and settings['bias'] == 0.9
-    assert settings['ceiling'] and settings['epochs'] == 20
+    assert settings['ceiling']
+    default = bias_module.resolve_settings(bias_module.parse_args([]))
+    assert default['epochs'] == 20 and default['batch_size'] == 16
+    no_ceiling = bias_module.parse_args(['--no-ceiling'])
+    assert not bias_module.resolve_settings(no_ceiling)['ceiling']
     full = bias_module.resolve_settings(bias_module.parse_args(['--full']))
     assert full['preset'] == 'full' and full['backbone'] == 'InceptionI3D'
 
