@@ -1,8 +1,10 @@
 from .checked_decord import CheckedDecordDecode, CheckedDecordInit, VideoReadError
+from .checked_video_decode import CheckedVideoDecode, CheckedVideoInit
 from .clipwise_transforms import ClipwiseTransforms
 from .two_clip_sampling import SampleTwoClips
 
 __all__ = [
     'CheckedDecordInit', 'CheckedDecordDecode', 'VideoReadError',
+    'CheckedVideoInit', 'CheckedVideoDecode',
     'ClipwiseTransforms', 'SampleTwoClips'
 ]
