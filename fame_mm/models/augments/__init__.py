@@ -1,4 +1,9 @@
 from .clip_color_augment import ClipColorAugment
+from .clip_random_resized_crop import (ClipRandomResizedCrop,
+                                       crop_resize_flip, sample_crop_boxes)
 from .fame import FAME, FAMEIntermediates
 
-__all__ = ['FAME', 'FAMEIntermediates', 'ClipColorAugment']
+__all__ = [
+    'FAME', 'FAMEIntermediates', 'ClipColorAugment', 'ClipRandomResizedCrop',
+    'crop_resize_flip', 'sample_crop_boxes'
+]

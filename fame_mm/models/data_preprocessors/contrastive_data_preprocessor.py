@@ -1,7 +1,8 @@
 """Device-side preparation of contrastive video batches."""
-from typing import List, Optional, Sequence, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
+import torch.nn.functional as F
 from mmaction.registry import MODELS
 from mmengine.model import BaseDataPreprocessor
 from torch import Tensor, nn
@@ -27,6 +28,11 @@ class ContrastiveDataPreprocessor(BaseDataPreprocessor):
 
     1. uint8 ``B x V x 3 x T x H x W`` -> float in [0, 1] (float input is
        taken to be in [0, 1] already).
+    1b. With ``crop``: per-clip RandomResizedCrop + Resize + Flip of every
+       view (:class:`~fame_mm.models.augments.ClipRandomResizedCrop`, one
+       ``grid_sample`` for the batch), for loaders that only decode. Samples
+       of different frame sizes are zero-padded to a batch and cropped
+       inside their own frame.
     2. Training only: ``query_augments`` (FAME) on view 0, the query view.
     3. Training only: ``batch_augments`` (colour augmentation) on all views,
        with parameters drawn per clip.
@@ -49,13 +55,18 @@ class ContrastiveDataPreprocessor(BaseDataPreprocessor):
             built from ``MODELS`` (e.g. ``dict(type='FAME')``).
         batch_augments (list[dict]): Batch augmentations of every view
             (e.g. ``dict(type='ClipColorAugment')``).
+        crop (dict, optional): Device-side crop of every view, e.g.
+            ``dict(type='ClipRandomResizedCrop', size=224)``; the loader's
+            pipeline then stops after decoding. Applied in training and
+            evaluation alike. Default None: the loader crops.
     """
 
     def __init__(self,
                  mean: Sequence[float] = KINETICS_MEAN,
                  std: Sequence[float] = KINETICS_STD,
                  query_augments: Optional[List[dict]] = None,
-                 batch_augments: Optional[List[dict]] = None) -> None:
+                 batch_augments: Optional[List[dict]] = None,
+                 crop: Optional[Union[dict, nn.Module]] = None) -> None:
         super().__init__(non_blocking=True)
         self.register_buffer('mean', torch.tensor(mean).view(1, 3, 1, 1, 1),
                              False)
@@ -63,6 +74,27 @@ class ContrastiveDataPreprocessor(BaseDataPreprocessor):
                              False)
         self.query_augments = _build_augments(query_augments)
         self.batch_augments = _build_augments(batch_augments)
+        self.crop = (_build_augments([crop])[0]
+                     if crop is not None else None)
+
+    @staticmethod
+    def pad_views(inputs: List[Tensor]) -> Tuple[Tensor, Tensor]:
+        """Stack samples of different frame sizes, zero-padded.
+
+        Args:
+            inputs (list[Tensor]): ``B`` tensors ``V x 3 x T x H_i x W_i``.
+
+        Returns:
+            tuple[Tensor, Tensor]: ``B x V x 3 x T x H x W`` (the largest
+            size) and the ``B x 2`` (height, width) of each sample.
+        """
+        sizes = torch.tensor([tuple(x.shape[-2:]) for x in inputs])
+        height, width = sizes.max(0).values.tolist()
+        padded = [
+            F.pad(x, (0, width - x.shape[-1], 0, height - x.shape[-2]))
+            for x in inputs
+        ]
+        return torch.stack(padded), sizes
 
     @staticmethod
     def stack_views(inputs: Union[Tensor, List[Tensor]]) -> Tensor:
@@ -86,6 +118,24 @@ class ContrastiveDataPreprocessor(BaseDataPreprocessor):
                 'B x V x 3 x T x H x W (pack with FormatShape("NCTHW") and '
                 f'PackActionInputs), got {tuple(batch.shape)}')
         return batch
+
+    def crop_views(self, views: Tensor,
+                   sizes: Optional[Tensor] = None) -> Tensor:
+        """Crop, resize and flip every view with its own box.
+
+        Args:
+            views (Tensor): ``B x V x 3 x T x H x W`` float.
+            sizes (Tensor, optional): ``B x 2`` valid (height, width) per
+                sample of a padded batch.
+
+        Returns:
+            Tensor: ``B x V x 3 x T x h x w`` with the crop's size.
+        """
+        batch, num_views = views.shape[:2]
+        if sizes is not None:
+            sizes = sizes.to(views.device).repeat_interleave(num_views, 0)
+        flat = self.crop(views.flatten(0, 1), sizes)
+        return flat.view(batch, num_views, *flat.shape[1:])
 
     def augment(self, views: Tensor) -> Tensor:
         """Apply the training augmentations.
@@ -119,12 +169,18 @@ class ContrastiveDataPreprocessor(BaseDataPreprocessor):
             ``data_samples``.
         """
         data = self.cast_data(data)
-        views = self.stack_views(data['inputs'])
+        inputs, sizes = data['inputs'], None
+        if self.crop is not None and not isinstance(inputs, Tensor) and len(
+                {tuple(x.shape[-2:]) for x in inputs}) > 1:
+            inputs, sizes = self.pad_views(list(inputs))
+        views = self.stack_views(inputs)
         # mmengine runs the preprocessor inside the optimizer wrapper's
         # autocast (--amp): augment and normalise in float32 regardless.
         with torch.autocast(views.device.type, enabled=False):
             if not views.is_floating_point():
                 views = views.float() / 255
+            if self.crop is not None:
+                views = self.crop_views(views, sizes)
             if training:
                 views = self.augment(views)
             flat = (views.flatten(0, 1) - self.mean) / self.std
