@@ -1,10 +1,11 @@
 from .checked_decord import CheckedDecordDecode, CheckedDecordInit, VideoReadError
 from .checked_video_decode import CheckedVideoDecode, CheckedVideoInit
 from .clipwise_transforms import ClipwiseTransforms
+from .pack_frame_indices import PackFrameIndices
 from .two_clip_sampling import SampleTwoClips
 
 __all__ = [
     'CheckedDecordInit', 'CheckedDecordDecode', 'VideoReadError',
     'CheckedVideoInit', 'CheckedVideoDecode',
-    'ClipwiseTransforms', 'SampleTwoClips'
+    'ClipwiseTransforms', 'SampleTwoClips', 'PackFrameIndices'
 ]

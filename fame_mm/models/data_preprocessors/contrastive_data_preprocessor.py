@@ -59,6 +59,12 @@ class ContrastiveDataPreprocessor(BaseDataPreprocessor):
             ``dict(type='ClipRandomResizedCrop', size=224)``; the loader's
             pipeline then stops after decoding. Applied in training and
             evaluation alike. Default None: the loader crops.
+        decoder (dict, optional): Decode in this (the main) process, e.g.
+            ``dict(backend='torchcodec', device='cuda')`` for NVDEC; the
+            loader then packs frame indices (``PackFrameIndices``) and
+            ``crop`` must be set. Keys: ``backend``, ``device`` (``'cuda'``:
+            the preprocessor's device), ``num_threads``. Default None: the
+            loader decodes.
     """
 
     def __init__(self,
@@ -66,8 +72,14 @@ class ContrastiveDataPreprocessor(BaseDataPreprocessor):
                  std: Sequence[float] = KINETICS_STD,
                  query_augments: Optional[List[dict]] = None,
                  batch_augments: Optional[List[dict]] = None,
-                 crop: Optional[Union[dict, nn.Module]] = None) -> None:
+                 crop: Optional[Union[dict, nn.Module]] = None,
+                 decoder: Optional[dict] = None) -> None:
         super().__init__(non_blocking=True)
+        if decoder is not None and crop is None:
+            raise ValueError('ContrastiveDataPreprocessor(decoder=...) '
+                             'decodes whole frames: set crop=dict(type='
+                             '"ClipRandomResizedCrop", size=...) as well')
+        self.decoder = dict(decoder) if decoder is not None else None
         self.register_buffer('mean', torch.tensor(mean).view(1, 3, 1, 1, 1),
                              False)
         self.register_buffer('std', torch.tensor(std).view(1, 3, 1, 1, 1),
@@ -119,6 +131,45 @@ class ContrastiveDataPreprocessor(BaseDataPreprocessor):
                 f'PackActionInputs), got {tuple(batch.shape)}')
         return batch
 
+    def decode(self, data: dict) -> List[Tensor]:
+        """Decode the packed frame indices of every sample, here.
+
+        Args:
+            data (dict): ``inputs``: ``B`` int64 tensors of frame indices
+                (``PackFrameIndices``); ``data_samples`` with the metainfo
+                ``filename``, ``num_clips``, ``clip_len``.
+
+        Returns:
+            list[Tensor]: ``B`` uint8 tensors ``V x 3 x T x H x W`` on the
+            decoder's device.
+        """
+        from fame_mm.datasets.transforms import VideoReadError
+        from fame_mm.datasets.video_readers import open_video
+        device = self.decoder.get('device', 'cpu')
+        if device == 'cuda':
+            device = str(self.mean.device)
+        clips = []
+        for inds, sample in zip(data['inputs'], data['data_samples']):
+            filename = sample.metainfo['filename']
+            inds = torch.as_tensor(inds).cpu()
+            unique, positions = torch.unique(inds, return_inverse=True)
+            try:
+                reader = open_video(
+                    filename, self.decoder.get('backend', 'torchcodec'),
+                    self.decoder.get('num_threads', 1), device)
+                frames = torch.as_tensor(reader.get_frames(unique.numpy()))
+            except Exception as err:
+                raise VideoReadError(
+                    f'Cannot decode {filename} in the data preprocessor '
+                    f'({err})') from err
+            frames = frames.to(self.mean.device)[positions.to(
+                self.mean.device)]
+            clips.append(
+                frames.view(sample.metainfo['num_clips'],
+                            sample.metainfo['clip_len'],
+                            *frames.shape[1:]).permute(0, 4, 1, 2, 3))
+        return clips
+
     def crop_views(self, views: Tensor,
                    sizes: Optional[Tensor] = None) -> Tensor:
         """Crop, resize and flip every view with its own box.
@@ -168,6 +219,8 @@ class ContrastiveDataPreprocessor(BaseDataPreprocessor):
             dict: ``inputs`` float ``B x V x 3 x T x H x W`` normalised, and
             ``data_samples``.
         """
+        if self.decoder is not None:
+            data = dict(data, inputs=self.decode(data))
         data = self.cast_data(data)
         inputs, sizes = data['inputs'], None
         if self.crop is not None and not isinstance(inputs, Tensor) and len(
