@@ -56,9 +56,10 @@ class PyAVReader:
             raise ValueError('no video stream')
         self._stream = self._container.streams.video[0]
         context = self._stream.codec_context
-        if num_threads != 1:
-            context.thread_type = 'AUTO'
-            context.thread_count = num_threads
+        # PyAV's own default is FFmpeg's automatic slice threading; a loader
+        # worker should use one core.
+        context.thread_type = 'AUTO' if num_threads != 1 else 'NONE'
+        context.thread_count = num_threads
         pts, keyframes = [], []
         for packet in self._container.demux(self._stream):
             if packet.pts is None:  # the flush packet
@@ -80,6 +81,10 @@ class PyAVReader:
         return len(self._pts)
 
     def close(self) -> None:
+        """Free the decoder now. Close readers in a process that later forks
+        (DataLoader workers): a threaded FFmpeg decoder left to the garbage
+        collector of a forked child waits forever for its threads."""
+        self._frames = None
         self._container.close()
 
     def _keyframe_before(self, index: int) -> int:

@@ -50,7 +50,8 @@ def test_reencodes_with_short_gop_and_skips_unreadable(tool, tmp_path,
     out = capsys.readouterr().out
     assert len(summary['done']) == 2 and len(summary['failed']) == 1
     assert 'broken.mp4' in out and 'unreadable' in out
-    assert (dst / 'train_list.txt').read_text() == 'a/long_gop.mp4 3\nb.mp4 7\n'
+    assert (dst / 'train_list.txt').read_text() == (
+        'a/long_gop.mp4 3\nb.mp4 7\n')
     assert 'broken.mp4' in (dst / 'train_list.txt.skipped.txt').read_text()
     video = str(dst / 'a' / 'long_gop.mp4')
     assert keyframes(str(src / 'a' / 'long_gop.mp4')) == [0]
@@ -108,4 +109,5 @@ def test_rerun_resumes_and_a_killed_write_leaves_no_video(
     second = tool.main(args)
     assert len(second['exists']) == 2 and not second['done']
     assert os.stat(dst / 'b.mp4').st_mtime_ns == mtime
-    assert (dst / 'train_list.txt').read_text() == 'a/long_gop.mp4 3\nb.mp4 7\n'
+    assert (dst / 'train_list.txt').read_text() == (
+        'a/long_gop.mp4 3\nb.mp4 7\n')
