@@ -19,7 +19,9 @@ positions of one video, ``SampleTwoClips`` of the config):
   worker only decodes, the crop runs in the data preprocessor.
 
 Figures are per process with one thread (``torch.set_num_threads(1)``,
-``cv2.setNumThreads(0)``, as in a DataLoader worker): pairs/s per core.
+``cv2.setNumThreads(0)``, as in a DataLoader worker) in CPU time
+(``time.process_time``, all threads of the process, so other load on the
+machine does not count): ms/pair, and pairs/s per core = 1000 / ms/pair.
 With ``--workers N ...`` the train pipeline also runs through a ``torch``
 DataLoader with N processes (total pairs/s after its first batch).
 
@@ -95,6 +97,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='video length (default 10)')
     parser.add_argument('--fps', type=int, default=25,
                         help='frame rate (default 25)')
+    parser.add_argument(
+        '--crf', type=int, default=14,
+        help='x264 quality of the generated videos (default 14: about '
+        '1 Mbit/s at 340x256, a Kinetics-like bitrate; at x264\'s default '
+        '23 these scenes compress to 0.2 Mbit/s and decode unrealistically '
+        'fast)')
     parser.add_argument('--videos', type=int, default=2,
                         help='videos per resolution (default 2)')
     parser.add_argument('--samples', type=int, default=12,
@@ -177,7 +185,7 @@ def ensure_videos(args: argparse.Namespace, resolution: Tuple[int, int],
 
     def folder_of(g):
         return osp.join(args.cache_dir, f'{width}x{height}_h264_gop{g}_'
-                        f'{args.seconds:g}s_{args.fps}fps')
+                        f'crf{args.crf}_{args.seconds:g}s_{args.fps}fps')
 
     names = [f'video_{i}.mp4' for i in range(args.videos)]
     first = folder_of(args.gops[0])
@@ -188,14 +196,14 @@ def ensure_videos(args: argparse.Namespace, resolution: Tuple[int, int],
         if not osp.exists(path):
             frames = render_frames(width, height, num_frames, seed=i)
             write_video(path, frames[..., ::-1], fps=args.fps, codec='h264',
-                        gop=args.gops[0])
+                        gop=args.gops[0], crf=args.crf)
     with open(osp.join(first, 'list.txt'), 'w') as f:
         f.write('\n'.join(names) + '\n')
     folder = folder_of(gop)
     if gop != args.gops[0]:
         summary = reencode_videos.main([
             osp.join(first, 'list.txt'), first, folder, '--gop', str(gop),
-            '--workers', '1', '--crf', '18'])
+            '--workers', '1', '--crf', str(args.crf)])
         if summary['failed']:
             raise RuntimeError(f're-encoding failed: {summary["failed"]}')
     return folder, names
@@ -259,8 +267,10 @@ def measure(datasets: Dict[str, object], backends: List[str], folder: str,
             names: List[str], inds: List[np.ndarray]
             ) -> Dict[str, bu.StageTimer]:
     """Time every method, interleaved pair by pair, on the same indices."""
-    timers = {f'decode {b}': bu.StageTimer() for b in backends}
-    timers.update({name: bu.StageTimer() for name in datasets})
+    timers = {f'decode {b}': bu.StageTimer(clock=time.process_time)
+              for b in backends}
+    timers.update({name: bu.StageTimer(clock=time.process_time)
+                   for name in datasets})
     for name, dataset in datasets.items():  # warm-up (imports, caches)
         run_pipeline(dataset, 0, inds[0], bu.StageTimer())
     for backend in backends:
@@ -409,7 +419,7 @@ def run(args: argparse.Namespace) -> Dict[str, object]:
                     'pairs/s': loader_pairs_per_s(
                         datasets['pipeline'], workers, args.loader_samples,
                         args.batch_size)})
-    print(f'\nPer pair (two 16-frame clips) per process, 1 thread, '
+    print(f'\nCPU time per pair (two 16-frame clips), 1 thread, '
           f'{args.samples} pairs per method, same frame indices')
     print(bu.format_table(rows, ['video', 'method', 'ms/pair',
                                  'pairs/s/core', 'x decord decode']))

@@ -90,7 +90,7 @@ def loader_rows(args, log, video_dir: str) -> List[dict]:
             measurement=f"loader pairs/s, CPU decode, {row['workers']} "
             f"workers, {row['video']}", value=row['pairs/s']))
     for line in results['targets']:
-        rows.append(dict(measurement=line, value=''))
+        rows.append(dict(measurement=line, value='-'))
     return rows
 
 
