@@ -1,10 +1,9 @@
-"""Shared fixtures: registries and small real videos written with OpenCV."""
+"""Shared fixtures: registries and small real videos (mp4v or H.264)."""
 import os
 import os.path as osp
 import sys
 from typing import Callable, Optional
 
-import cv2
 import numpy as np
 import pytest
 
@@ -13,6 +12,8 @@ sys.path.insert(0, REPO_ROOT)
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 import fame_mm  # noqa: E402,F401  (applies upstream fixes, registers)
+from fame_mm.datasets.video_writer import \
+    write_video as _write_video  # noqa: E402
 from demo_tools import (DEMO_CONFIG, run_tool,  # noqa: E402
                         small_demo_options)
 from mmaction.utils import register_all_modules  # noqa: E402
@@ -23,25 +24,20 @@ register_all_modules(init_default_scope=True)
 def write_video(path: str,
                 frames: np.ndarray,
                 fps: int = 25,
-                is_color: bool = True) -> str:
+                is_color: bool = True,
+                codec: str = 'mp4v',
+                gop: Optional[int] = None) -> str:
     """Write ``T x H x W x 3`` RGB (or ``T x H x W`` gray) uint8 frames as mp4.
 
-    Args:
-        path (str): Output ``.mp4`` path.
-        frames (np.ndarray): Frames to write.
-        fps (int): Frame rate.
-        is_color (bool): Write a colour (3 channel) or grayscale stream.
+    Uses the shared writer, :func:`fame_mm.datasets.video_writer.write_video`
+    (``codec='h264'``: libx264 via PyAV; ``'mp4v'``: OpenCV).
 
     Returns:
         str: ``path``.
     """
-    height, width = frames.shape[1:3]
-    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), fps,
-                             (width, height), is_color)
-    for frame in frames:
-        writer.write(frame[..., ::-1].copy() if is_color else frame)
-    writer.release()
-    return path
+    if not is_color and frames.ndim == 4:
+        frames = frames[..., 0]
+    return _write_video(path, frames, fps=fps, codec=codec, gop=gop)
 
 
 def moving_square_frames(num_frames: int = 24,
@@ -65,7 +61,8 @@ def moving_square_frames(num_frames: int = 24,
 
 @pytest.fixture
 def make_video(tmp_path) -> Callable[..., str]:
-    """Factory writing a moving-square mp4 under ``tmp_path``."""
+    """Factory writing a moving-square mp4 (``codec`` ``mp4v`` or ``h264``)
+    under ``tmp_path``."""
 
     def _make(name: str = 'clip.mp4',
               num_frames: int = 24,
@@ -73,10 +70,13 @@ def make_video(tmp_path) -> Callable[..., str]:
               width: int = 64,
               seed: int = 0,
               frames: Optional[np.ndarray] = None,
-              is_color: bool = True) -> str:
+              is_color: bool = True,
+              codec: str = 'mp4v',
+              gop: Optional[int] = None) -> str:
         if frames is None:
             frames = moving_square_frames(num_frames, height, width, seed)
-        return write_video(str(tmp_path / name), frames, is_color=is_color)
+        return write_video(str(tmp_path / name), frames, is_color=is_color,
+                           codec=codec, gop=gop)
 
     return _make
 

@@ -53,7 +53,8 @@ if ! "$PY" -c 'import mmcv, sys; sys.exit(mmcv.__version__ != "2.1.0")' >/dev/nu
 fi
 "${PIP[@]}" -r requirements/runtime.txt -r requirements/tests.txt
 "${PIP[@]}" --no-build-isolation --no-deps -e .
-"$PY" -c 'import fame_mm, torch, mmaction, mmengine, mmcv, mmpretrain, decord; print(
+"$PY" -c 'import fame_mm, torch, mmaction, mmengine, mmcv, mmpretrain, decord, av; print(
     "[setup_env] ready: torch", torch.__version__, "mmaction2", mmaction.__version__,
     "mmengine", mmengine.__version__, "mmcv", mmcv.__version__,
-    "mmpretrain", mmpretrain.__version__, "decord", decord.__version__)'
+    "mmpretrain", mmpretrain.__version__, "decord", decord.__version__,
+    "av", av.__version__)'

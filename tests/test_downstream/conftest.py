@@ -9,10 +9,10 @@ import os.path as osp
 import uuid
 from types import SimpleNamespace
 
-import cv2
 import numpy as np
 import pytest
 import torch
+from fame_mm.datasets.video_writer import write_video
 from mmaction.registry import HOOKS
 from mmengine.config import Config
 from mmengine.hooks import Hook
@@ -44,17 +44,15 @@ def one_torch_thread():
 
 def write_moving_square(path: str, seed: int, direction: int) -> None:
     """16 frames of 48 x 64: a red square moving right (``direction=1``) or
-    left (``-1``) over static noise, written as mp4 with OpenCV."""
+    left (``-1``) over static noise, written as mp4v (OpenCV) by the shared
+    writer."""
     rng = np.random.default_rng(seed)
     background = rng.integers(0, 120, (48, 64, 3), dtype=np.uint8)
-    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), 25,
-                             (64, 48), True)
+    frames = np.repeat(background[None], 16, axis=0)
     for t in range(16):
-        frame = background.copy()
         x = 2 * t if direction > 0 else 52 - 2 * t
-        frame[16:28, x:x + 12] = (40, 40, 250)  # BGR
-        writer.write(frame)
-    writer.release()
+        frames[t, 16:28, x:x + 12] = (250, 40, 40)  # RGB
+    write_video(path, frames, codec='mp4v')
 
 
 @pytest.fixture(scope='session')

@@ -96,28 +96,60 @@ def test_benchmark_data_loading(tmp_path, capsys):
     tool = load_tool('benchmark_data_loading')
     threads = torch.get_num_threads()
     results = tool.main([
-        '--resolutions', '64x48', '--gops', '12', '--seconds', '1',
+        '--resolutions', '64x48', '--gops', '250', '8', '--seconds', '1',
         '--videos', '2', '--samples', '2', '--workers', '1',
-        '--loader-samples', '2', '--batch-size', '2', '--cache-dir',
-        str(tmp_path / 'videos'), '--json', str(tmp_path / 'loading.json')
+        '--loader-samples', '2', '--batch-size', '2', '--backends', 'decord',
+        'pyav', 'pyav threads', '--cache-dir', str(tmp_path / 'videos'),
+        '--json', str(tmp_path / 'loading.json')
     ])
     assert torch.get_num_threads() == threads  # restored
     text = capsys.readouterr().out
-    assert_table(text, ['video', 'one open clips/s', 'two opens clips/s',
-                        'decode only clips/s', 'one/two opens',
-                        'decode only/one open', 'loader one open clips/s',
-                        'loader two opens clips/s'], 1)
-    assert_table(text, ['video', 'method', 'ms/sample', 'open %',
-                        'sample %', 'decode %', 'crop+resize+flip %',
-                        'format+pack %'], 3)
-    row = json.loads((tmp_path / 'loading.json').read_text())['throughput'][0]
-    for key, value in row.items():
-        if key != 'video':
-            assert_positive(value)
-    assert len(results['targets']) == 1
-    # the videos are reused from the cache dir on the next run
-    assert (tmp_path / 'videos' / '64x48_gop12_1s_25fps' /
-            'video_1.mp4').exists()
+    methods = ['decode decord', 'decode pyav', 'decode pyav threads',
+               'pipeline', 'pipeline device-crop']
+    rows = assert_table(text, ['video', 'method', 'ms/pair', 'pairs/s/core',
+                               'x decord decode'], 2 * len(methods))
+    assert [row[1] for row in rows] == methods * 2
+    assert_table(text, ['video', 'method', 'ms/pair', 'open %', 'sample %',
+                        'decode %', 'crop+resize+flip %', 'format+pack %'], 4)
+    assert_table(text, ['video', 'workers', 'pairs/s'], 2)
+    saved = json.loads((tmp_path / 'loading.json').read_text())
+    for row in saved['throughput'] + saved['loader']:
+        for key, value in row.items():
+            if key not in ('video', 'method'):
+                assert_positive(value)
+    crop = [r for r in saved['stages'] if r['method'] == 'pipeline']
+    assert all(r['crop+resize+flip %'] > 0 for r in crop)
+    targets = '\n'.join(results['targets'])
+    for phrase in ('pipeline / decord decode', 'device-crop worker CPU',
+                   'fastest decoder', '64x48 gop 8 vs gop 250'):
+        assert phrase in targets
+    # H.264 written once (GOP 250), the short GOP re-encoded from it
+    import av
+    for gop, keys in ((250, 1), (8, 3)):
+        path = (tmp_path / 'videos' / f'64x48_h264_gop{gop}_crf14_1s_25fps' /
+                'video_1.mp4')
+        with av.open(str(path)) as container:
+            assert container.streams.video[0].codec_context.name == 'h264'
+            assert sum(p.is_keyframe for p in container.demux(video=0)
+                       ) >= keys
+
+
+def test_gpu_check_smoke_prints_one_table(tmp_path, capsys):
+    tool = load_tool('gpu_check')
+    results = tool.main(['--smoke', '--work-dir', str(tmp_path)])
+    text = capsys.readouterr().out
+    assert "| measurement | value | target | verdict |" in text
+    rows = assert_table(text, ['measurement', 'value'], len(results['rows']))
+    names = ' '.join(row[0] for row in rows)
+    assert 'failed' not in names, text
+    for part in ('decode decord pairs/s per core',
+                 'loader pairs/s, CPU decode, 1 workers',
+                 'NVDEC', 'train step fp32', 'train step amp_channels_last',
+                 'AMP / fp32', 'FAME + colour share', 'end to end'):
+        assert part in names, part
+    e2e = next(r for r in results['rows'] if r['measurement'].startswith(
+        'end to end pretrain_k400.py'))
+    assert_positive(e2e['value'])
 
 
 def test_benchmark_train_step(tmp_path, capsys):

@@ -1,76 +1,75 @@
-"""Clips per second of the two-clip loading pipeline on generated mp4 files.
+"""Pairs/s per core of two-clip loading on generated H.264 videos.
 
-Writes (once; reused from ``--cache-dir`` afterwards) ``--videos`` mp4 files
-per resolution and keyframe interval, ``--seconds`` long at ``--fps``, with
-OpenCV's ``mp4v`` (MPEG-4 part 2) encoder: a textured background under a
-camera pan, moving textured objects, sensor noise. Then, per resolution and
-keyframe interval, side by side on the same videos, one sample after the
-other (so that the load of a shared machine hits all methods alike):
+Writes (once; reused from ``--cache-dir``) ``--videos`` H.264 files (libx264
+through PyAV, yuv420p) per resolution, ``--seconds`` long at ``--fps``, with
+a keyframe every 250 frames (x264's default, as in most Kinetics files): a
+textured background under a camera pan, moving textured objects, noise. The
+other ``--gops`` are made from them with ``tools/data/reencode_videos.py``
+(same content, same frame count). Then per resolution and keyframe interval,
+one sample after the other so that a busy machine hits all methods alike,
+on the same frame indices (two 16-frame clips at stride 2 at random
+positions of one video, ``SampleTwoClips`` of the config):
 
-(i)   ``one open``: our training pipeline of ``configs/fame/pretrain_k400.py``
-      (``CheckedDecordInit`` -> ``SampleTwoClips`` -> ``CheckedDecordDecode``
-      -> ``ClipwiseTransforms`` -> ``FormatShape`` -> ``PackActionInputs``),
-      through ``ContrastiveVideoDataset``;
-(ii)  ``two opens``: the same two clips the mmaction2 way, the video opened
-      once per clip: ``DecordInit`` -> ``SampleFrames(clip_len, frame_interval,
-      num_clips=1)`` -> ``DecordDecode`` -> the same crop / resize / flip ->
-      ``FormatShape`` -> ``PackActionInputs``, run twice per sample;
-(iii) ``decode only``: the decode limit, ``decord.VideoReader(path)`` +
-      ``get_batch`` of the frames (i) decoded for the same sample, nothing
-      else.
+* ``decode <backend>``: open + decode the distinct frames, nothing else, for
+  decord, PyAV (one thread, and ``pyav threads`` = FFmpeg's frame threads)
+  and torchcodec (CPU; only when it imports with its FFmpeg libraries);
+* ``pipeline``: the train pipeline of ``--config`` (decord, crop, resize,
+  flip in the worker), with the sampled indices;
+* ``pipeline device-crop``: the pipeline of ``--device-crop-config``: the
+  worker only decodes, the crop runs in the data preprocessor.
 
-A sample is two clips (query + key) in every method; clips/s = 2 x
-samples/s. The per-process figures run in this process with one thread
-(``torch.set_num_threads(1)``, ``cv2.setNumThreads(0)``), as in a data-loader
-worker; the loader figures run (i) and (ii) through a ``torch`` DataLoader
-with ``--workers`` processes (total clips/s, after its first batch). The
-issue's targets: (i) / (ii) >= 1.6 and (iii) / (i) <= 1.3. The stage table
-splits (i) and (ii) into open / sample / decode / crop+resize+flip /
-format+pack.
+Figures are per process with one thread (``torch.set_num_threads(1)``,
+``cv2.setNumThreads(0)``, as in a DataLoader worker) in CPU time
+(``time.process_time``, all threads of the process, so other load on the
+machine does not count): ms/pair, and pairs/s per core = 1000 / ms/pair.
+With ``--workers N ...`` the train pipeline also runs through a ``torch``
+DataLoader with N processes (total pairs/s after its first batch).
 
     python tools/analysis/benchmark_data_loading.py
-    python tools/analysis/benchmark_data_loading.py --gops 250 --samples 48 --json work_dirs/bench/loading.json
+    python tools/analysis/benchmark_data_loading.py --resolutions 340x256 640x360 --samples 24 --workers 2 --json work_dirs/bench/loading.json
     python tools/analysis/benchmark_data_loading.py --resolutions 64x48 \\
-        --seconds 1 --videos 1 --samples 2 --workers 1 --loader-samples 2 \\
-        --cache-dir /tmp/bench_videos                       # a smoke run
+        --seconds 1 --videos 1 --samples 2 --cache-dir /tmp/v   # smoke run
 
-Defaults: 340 x 256 and 640 x 360, 10 s at 25 fps, keyframe every 250 frames
-(x264's default ``keyint``, as in re-encoded Kinetics: one keyframe per
-10 s clip) and every 12 frames (the ``mp4v`` default), 4 videos each,
-48 samples per method, 2 workers: about 1.2 min on 2 CPU cores, plus about
-50 s on the first run to write the 16 videos (19 MB).
+Defaults: 340 x 256, 10 s at 25 fps, keyframe every 250 and every 16
+frames, 2 videos each, 12 samples per method, no DataLoader: about 1.5 min
+on 2 busy cores, plus ~40 s on the first run to write the videos.
+The issue's targets: pipeline within 1.2x of the pure decode (decord);
+GOP 16 >= 2x the pairs/s of GOP 250; the device-crop pipeline's saving.
 """
 import argparse
 import os
 import os.path as osp
+import sys
 import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
 
 import bench_utils as bu
 
+sys.path.insert(0, osp.join(bu.REPO, 'tools', 'data'))
+import reencode_videos  # noqa: E402
+
 STAGES = {  # transform type -> stage of the breakdown
     'CheckedDecordInit': 'open',
-    'DecordInit': 'open',
+    'CheckedVideoInit': 'open',
     'SampleTwoClips': 'sample',
-    'SampleFrames': 'sample',
     'CheckedDecordDecode': 'decode',
-    'DecordDecode': 'decode',
+    'CheckedVideoDecode': 'decode',
     'ClipwiseTransforms': 'crop+resize+flip',
-    'RandomResizedCrop': 'crop+resize+flip',
     'Resize': 'crop+resize+flip',
-    'Flip': 'crop+resize+flip',
     'FormatShape': 'format+pack',
     'PackActionInputs': 'format+pack',
 }
 STAGE_ORDER = ('open', 'sample', 'decode', 'crop+resize+flip', 'format+pack')
-METHODS = ('one open', 'two opens', 'decode only')
-TARGET_VS_TWO_OPENS = 1.6
-TARGET_VS_DECODE = 1.3
+DEVICE_CROP_CONFIG = osp.join(bu.REPO, 'configs', 'fame',
+                              'pretrain_k400_device_crop.py')
+TARGET_VS_DECODE = 1.2
+TARGET_SHORT_GOP = 2.0
+TARGET_DEFAULT_CHANGE = 1.2
 
 
 def parse_resolution(text: str) -> Tuple[int, int]:
@@ -87,36 +86,46 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument(
         '--resolutions', type=parse_resolution, nargs='+',
-        default=[(340, 256), (640, 360)],
-        help='video sizes WIDTHxHEIGHT (default 340x256 640x360)')
+        default=[(340, 256)],
+        help='video sizes WIDTHxHEIGHT (default 340x256; the issue also '
+        'measures 640x360)')
     parser.add_argument(
-        '--gops', type=int, nargs='+', default=[250, 12],
-        help='keyframe intervals in frames (default 250 12)')
+        '--gops', type=int, nargs='+', default=[250, 16],
+        help='keyframe intervals; the first is written, the others '
+        're-encoded from it (default 250 16)')
     parser.add_argument('--seconds', type=float, default=10.0,
                         help='video length (default 10)')
     parser.add_argument('--fps', type=int, default=25,
                         help='frame rate (default 25)')
-    parser.add_argument('--videos', type=int, default=4,
-                        help='videos per resolution and keyframe interval '
-                        '(default 4)')
-    parser.add_argument('--samples', type=int, default=48,
-                        help='timed samples (2 clips each) per method '
-                        '(default 48)')
-    parser.add_argument('--workers', type=int, default=2,
-                        help='DataLoader worker processes; 0 skips the '
-                        'loader measurement (default 2)')
-    parser.add_argument('--loader-samples', type=int, default=48,
-                        help='samples per loader measurement after its '
-                        'first batch (default 48)')
+    parser.add_argument(
+        '--crf', type=int, default=14,
+        help='x264 quality of the generated videos (default 14: about '
+        '1 Mbit/s at 340x256, a Kinetics-like bitrate; at x264\'s default '
+        '23 these scenes compress to 0.2 Mbit/s and decode unrealistically '
+        'fast)')
+    parser.add_argument('--videos', type=int, default=2,
+                        help='videos per resolution (default 2)')
+    parser.add_argument('--samples', type=int, default=12,
+                        help='timed pairs per method (default 12)')
+    parser.add_argument(
+        '--backends', nargs='+',
+        default=['decord', 'pyav', 'pyav threads', 'torchcodec'],
+        help='decoders to time (torchcodec is skipped when it cannot load)')
+    parser.add_argument('--workers', type=int, nargs='*', default=[],
+                        help='DataLoader worker counts to measure the train '
+                        'pipeline with (default none)')
+    parser.add_argument('--loader-samples', type=int, default=32,
+                        help='pairs per loader measurement after its first '
+                        'batch (default 32)')
     parser.add_argument('--batch-size', type=int, default=8,
                         help='loader batch size (default 8)')
     parser.add_argument(
         '--cache-dir', default=osp.join(bu.REPO, 'data', 'bench_videos'),
         help='where the generated videos are kept (default data/bench_videos)')
-    parser.add_argument(
-        '--config', default=bu.K400_CONFIG,
-        help='config whose train_pipeline is measured '
-        '(default configs/fame/pretrain_k400.py)')
+    parser.add_argument('--config', default=bu.K400_CONFIG,
+                        help='config whose train pipeline is measured')
+    parser.add_argument('--device-crop-config', default=DEVICE_CROP_CONFIG,
+                        help='config of the decode-only worker pipeline')
     parser.add_argument('--seed', type=int, default=0, help='random seed')
     parser.add_argument('--json', help='also write the results to this file')
     return parser.parse_args(argv)
@@ -161,84 +170,48 @@ def render_frames(width: int, height: int, num_frames: int,
     return frames
 
 
-def write_mp4(path: str, frames: np.ndarray, fps: int, gop: int) -> None:
-    """Write BGR frames with OpenCV's mp4v encoder, keyframe every ``gop``.
-
-    Raises:
-        RuntimeError: OpenCV cannot write mp4 here.
-    """
-    height, width = frames.shape[1:3]
-    tmp_path = path + '.tmp.mp4'
-    writer = cv2.VideoWriter(tmp_path, cv2.CAP_FFMPEG,
-                             cv2.VideoWriter_fourcc(*'mp4v'), fps,
-                             (width, height),
-                             [cv2.VIDEOWRITER_PROP_GOP_SIZE, gop])
-    if not writer.isOpened():
-        raise RuntimeError(f'OpenCV cannot write {path} (mp4v, FFmpeg)')
-    for frame in frames:
-        writer.write(frame)
-    writer.release()
-    os.replace(tmp_path, path)
-
-
 def ensure_videos(args: argparse.Namespace, resolution: Tuple[int, int],
                   gop: int) -> Tuple[str, List[str]]:
-    """The videos of one resolution and keyframe interval, written if missing.
+    """The H.264 videos of one resolution and keyframe interval.
+
+    The first of ``args.gops`` is written from rendered frames; the others
+    are re-encoded from it with ``tools/data/reencode_videos.py``.
 
     Returns:
-        tuple: ``(folder, names)``; ``folder/list.txt`` is the annotation
-        file (one name per line).
+        tuple: ``(folder, names)``; ``folder/list.txt`` lists the names.
     """
+    from fame_mm.datasets.video_writer import write_video
     width, height = resolution
-    folder = osp.join(
-        args.cache_dir,
-        f'{width}x{height}_gop{gop}_{args.seconds:g}s_{args.fps}fps')
-    os.makedirs(folder, exist_ok=True)
-    num_frames = int(round(args.seconds * args.fps))
+
+    def folder_of(g):
+        return osp.join(args.cache_dir, f'{width}x{height}_h264_gop{g}_'
+                        f'crf{args.crf}_{args.seconds:g}s_{args.fps}fps')
+
     names = [f'video_{i}.mp4' for i in range(args.videos)]
+    first = folder_of(args.gops[0])
+    os.makedirs(first, exist_ok=True)
+    num_frames = int(round(args.seconds * args.fps))
     for i, name in enumerate(names):
-        path = osp.join(folder, name)
+        path = osp.join(first, name)
         if not osp.exists(path):
-            write_mp4(path, render_frames(width, height, num_frames, seed=i),
-                      args.fps, gop)
-    with open(osp.join(folder, 'list.txt'), 'w') as f:
+            frames = render_frames(width, height, num_frames, seed=i)
+            write_video(path, frames[..., ::-1], fps=args.fps, codec='h264',
+                        gop=args.gops[0], crf=args.crf)
+    with open(osp.join(first, 'list.txt'), 'w') as f:
         f.write('\n'.join(names) + '\n')
+    folder = folder_of(gop)
+    if gop != args.gops[0]:
+        summary = reencode_videos.main([
+            osp.join(first, 'list.txt'), first, folder, '--gop', str(gop),
+            '--workers', '1', '--crf', str(args.crf)])
+        if summary['failed']:
+            raise RuntimeError(f're-encoding failed: {summary["failed"]}')
     return folder, names
 
 
 # --------------------------------------------------------------------- #
-# Pipelines
+# Methods
 # --------------------------------------------------------------------- #
-def _find(pipeline: List[dict], type_name: str) -> dict:
-    for transform in pipeline:
-        if transform['type'] == type_name:
-            return transform
-    raise KeyError(f'no {type_name} in the train pipeline')
-
-
-def pipelines(cfg) -> Tuple[List[dict], List[dict]]:
-    """(i) the config's two-clip pipeline and (ii) its one-clip counterpart.
-
-    Returns:
-        tuple[list[dict], list[dict]]: The two-clip pipeline as configured
-        and the mmaction2 single-clip pipeline with the same clip length,
-        stride and per-clip transforms.
-    """
-    two_clip = cfg.train_pipeline
-    sampler = _find(two_clip, 'SampleTwoClips')
-    clip_transforms = _find(two_clip, 'ClipwiseTransforms')['transforms']
-    one_clip = [
-        dict(type='DecordInit'),
-        dict(type='SampleFrames', clip_len=sampler['clip_len'],
-             frame_interval=sampler['frame_interval'], num_clips=1),
-        dict(type='DecordDecode'),
-        *clip_transforms,
-        dict(type='FormatShape', input_format='NCTHW'),
-        dict(type='PackActionInputs'),
-    ]
-    return list(two_clip), one_clip
-
-
 def build_dataset(pipeline: List[dict], folder: str):
     """A ``ContrastiveVideoDataset`` over ``folder/list.txt``."""
     from mmaction.registry import DATASETS
@@ -248,81 +221,76 @@ def build_dataset(pipeline: List[dict], folder: str):
              data_prefix=dict(video=folder), pipeline=pipeline))
 
 
-class TwoOpensDataset(Dataset):
-    """Two independent one-clip samples of the same video, packed as one.
-
-    Args:
-        one_clip (Dataset): Dataset whose pipeline opens, samples, decodes
-            and packs one clip (``1 x 3 x T x H x W``).
-    """
-
-    def __init__(self, one_clip) -> None:
-        self.one_clip = one_clip
-
-    def __len__(self) -> int:
-        return len(self.one_clip)
-
-    def __getitem__(self, index: int) -> dict:
-        first, second = self.one_clip[index], self.one_clip[index]
-        return dict(inputs=torch.cat([first['inputs'], second['inputs']]),
-                    data_samples=first['data_samples'])
-
-
-def run_stages(dataset, index: int, timer: bu.StageTimer) -> dict:
-    """Run ``dataset``'s pipeline on one video, timing every stage.
-
-    Returns:
-        dict: The results after the sampling step (``frame_inds``) merged
-        with the packed output.
-    """
+def run_pipeline(dataset, index: int, frame_inds: np.ndarray,
+                 timer: bu.StageTimer) -> dict:
+    """Run ``dataset``'s pipeline on video ``index`` with ``frame_inds``."""
     results = dataset.get_data_info(index)
-    frame_inds = None
     for transform in dataset.pipeline.transforms:
         with timer.stage(STAGES.get(type(transform).__name__, 'other')):
             results = transform(results)
-        if frame_inds is None and 'frame_inds' in results:
-            frame_inds = results['frame_inds'].copy()
-    results['frame_inds'] = frame_inds
+            if 'frame_inds' in results and 'imgs' not in results:
+                results['frame_inds'] = frame_inds
     return results
 
 
-def decode_only(path: str, frame_inds: np.ndarray,
+def decode_only(path: str, frame_inds: np.ndarray, backend: str,
                 timer: bu.StageTimer) -> np.ndarray:
-    """The decode limit: open with decord, decode the distinct frames."""
-    import decord
+    """The decode limit: open, decode the distinct frames, nothing else."""
+    from fame_mm.datasets.video_readers import open_video
+    name, threads = backend.split(' ')[0], 0 if 'threads' in backend else 1
     with timer.stage('open'):
-        reader = decord.VideoReader(path, num_threads=1)
+        reader = open_video(path, name, threads)
     with timer.stage('decode'):
-        return reader.get_batch(np.unique(frame_inds)).asnumpy()
+        frames = reader.get_frames(np.unique(frame_inds))
+    if hasattr(reader, 'close'):  # a threaded FFmpeg decoder must not be
+        reader.close()  # left for a forked DataLoader worker to free
+    return frames
 
 
-def measure_per_process(one_open, one_clip, folder: str, names: List[str],
-                        samples: int) -> Dict[str, bu.StageTimer]:
-    """Time the three methods, interleaved sample by sample.
+def available_backends(requested: Sequence[str]) -> List[str]:
+    from fame_mm.datasets.video_readers import torchcodec_available
+    return [b for b in requested
+            if not b.startswith('torchcodec') or torchcodec_available()]
 
-    Returns:
-        dict[str, StageTimer]: Seconds per stage, keyed by method.
-    """
-    timers = {method: bu.StageTimer() for method in METHODS}
-    run_stages(one_open, 0, bu.StageTimer())  # warm-up (imports, caches)
-    run_stages(one_clip, 0, bu.StageTimer())
-    for sample in range(samples):
+
+def draw_indices(sampler_cfg: dict, total_frames: int, samples: int,
+                 seed: int) -> List[np.ndarray]:
+    """Frame indices of ``samples`` pairs, as ``SampleTwoClips`` draws them."""
+    from mmaction.registry import TRANSFORMS
+    sampler = TRANSFORMS.build(sampler_cfg)
+    np.random.seed(seed)
+    return [sampler(dict(total_frames=total_frames))['frame_inds']
+            for _ in range(samples)]
+
+
+def measure(datasets: Dict[str, object], backends: List[str], folder: str,
+            names: List[str], inds: List[np.ndarray]
+            ) -> Dict[str, bu.StageTimer]:
+    """Time every method, interleaved pair by pair, on the same indices."""
+    timers = {f'decode {b}': bu.StageTimer(clock=time.process_time)
+              for b in backends}
+    timers.update({name: bu.StageTimer(clock=time.process_time)
+                   for name in datasets})
+    for name, dataset in datasets.items():  # warm-up (imports, caches)
+        run_pipeline(dataset, 0, inds[0], bu.StageTimer())
+    for backend in backends:
+        decode_only(osp.join(folder, names[0]), inds[0], backend,
+                    bu.StageTimer())
+    for sample, frame_inds in enumerate(inds):
         index = sample % len(names)
-        results = run_stages(one_open, index, timers['one open'])
-        for _ in range(2):
-            run_stages(one_clip, index, timers['two opens'])
-        decode_only(osp.join(folder, names[index]), results['frame_inds'],
-                    timers['decode only'])
+        path = osp.join(folder, names[index])
+        for backend in backends:
+            decode_only(path, frame_inds, backend,
+                        timers[f'decode {backend}'])
+        for name, dataset in datasets.items():
+            run_pipeline(dataset, index, frame_inds, timers[name])
     return timers
 
 
-def loader_clips_per_s(dataset, workers: int, samples: int,
+def loader_pairs_per_s(dataset, workers: int, samples: int,
                        batch_size: int) -> float:
-    """Total clips/s of a DataLoader with ``workers`` processes.
-
-    The clock starts when the first batch arrives (worker start-up and
-    their first samples are excluded); ``samples`` more are then loaded.
-    """
+    """Total pairs/s of a DataLoader with ``workers`` processes, timed from
+    its first batch."""
     from mmengine.dataset import pseudo_collate
     batches = max(1, -(-samples // batch_size))
     indices = [i % len(dataset) for i in range((batches + 1) * batch_size)]
@@ -332,50 +300,79 @@ def loader_clips_per_s(dataset, workers: int, samples: int,
     next(iterator)
     start = time.perf_counter()
     loaded = sum(len(batch['inputs']) for batch in iterator)
-    return 2 * loaded / (time.perf_counter() - start)
+    return loaded / (time.perf_counter() - start)
 
 
-def summarise(video: str, timers: Dict[str, bu.StageTimer], samples: int,
-              loader: Dict[str, float]) -> Tuple[dict, List[dict]]:
-    """The throughput row and the stage rows of one kind of video."""
-    rate = {
-        method: 2 * samples / sum(timer.seconds.values())
-        for method, timer in timers.items()
-    }
-    row = {
-        'video': video,
-        'one open clips/s': rate['one open'],
-        'two opens clips/s': rate['two opens'],
-        'decode only clips/s': rate['decode only'],
-        'one/two opens': rate['one open'] / rate['two opens'],
-        'decode only/one open': rate['decode only'] / rate['one open'],
-    }
-    for method, value in loader.items():
-        row[f'loader {method} clips/s'] = value
+# --------------------------------------------------------------------- #
+# Tables
+# --------------------------------------------------------------------- #
+def rows_of(video: str, timers: Dict[str, bu.StageTimer],
+            samples: int) -> Tuple[List[dict], List[dict]]:
+    """Throughput rows and stage rows of one kind of video."""
+    ms = {m: 1e3 * sum(t.seconds.values()) / samples
+          for m, t in timers.items()}
+    base = ms.get('decode decord', next(iter(ms.values())))
+    rows = [{'video': video, 'method': m, 'ms/pair': v,
+             'pairs/s/core': 1e3 / v, 'x decord decode': base / v}
+            for m, v in ms.items()]
     stage_rows = []
     for method, timer in timers.items():
+        if not method.startswith('pipeline'):
+            continue
         total = sum(timer.seconds.values())
-        stage_row = {'video': video, 'method': method,
-                     'ms/sample': 1e3 * total / samples}
+        row = {'video': video, 'method': method, 'ms/pair': ms[method]}
         for stage in STAGE_ORDER:
-            stage_row[f'{stage} %'] = 100 * timer.seconds.get(stage,
-                                                              0.0) / total
-        stage_rows.append(stage_row)
-    return row, stage_rows
+            row[f'{stage} %'] = 100 * timer.seconds.get(stage, 0.0) / total
+        stage_rows.append(row)
+    return rows, stage_rows
 
 
-def verdicts(rows: List[dict]) -> List[str]:
-    """The issue's two targets, per kind of video."""
+def verdicts(rows: List[dict], stage_rows: List[dict],
+             gops: Sequence[int]) -> List[str]:
+    """The issue's targets, one line each."""
+    ms = {(r['video'], r['method']): r['ms/pair'] for r in rows}
+    videos = sorted({r['video'] for r in rows}, key=lambda v: v)
     lines = []
-    for row in rows:
-        ratio, limit = row['one/two opens'], row['decode only/one open']
-        lines.append(
-            f"{row['video']}: one open / two opens = {ratio:.2f}x (target "
-            f">= {TARGET_VS_TWO_OPENS}x: "
-            f"{'met' if ratio >= TARGET_VS_TWO_OPENS else 'missed'}); "
-            f'decode limit / one open = {limit:.2f}x (target <= '
-            f"{TARGET_VS_DECODE}x: "
-            f"{'met' if limit <= TARGET_VS_DECODE else 'missed'})")
+    for video in videos:
+        pipe, dec = ms.get((video, 'pipeline')), ms.get(
+            (video, 'decode decord'))
+        if pipe and dec:
+            ratio = pipe / dec
+            lines.append(
+                f'{video}: pipeline / decord decode = {ratio:.2f}x CPU time '
+                f'per pair (target <= {TARGET_VS_DECODE}x: '
+                f"{'met' if ratio <= TARGET_VS_DECODE else 'missed'})")
+        crop = ms.get((video, 'pipeline device-crop'))
+        if pipe and crop:
+            share = next((r['crop+resize+flip %'] for r in stage_rows
+                          if r['video'] == video
+                          and r['method'] == 'pipeline'), float('nan'))
+            lines.append(
+                f'{video}: device-crop worker CPU per pair {crop:.1f} ms vs '
+                f'{pipe:.1f} ms = {100 * (1 - crop / pipe):.0f}% saved '
+                f'(crop+resize+flip share of the pipeline: {share:.0f}%)')
+        decodes = {m: v for (vid, m), v in ms.items()
+                   if vid == video and m.startswith('decode ')}
+        if dec and len(decodes) > 1:
+            best = min(decodes, key=decodes.get)
+            speedup = dec / decodes[best]
+            lines.append(
+                f'{video}: fastest decoder {best[7:]!r} = {speedup:.2f}x '
+                f'decord (default change needs >= {TARGET_DEFAULT_CHANGE}x: '
+                f"{'yes' if speedup >= TARGET_DEFAULT_CHANGE else 'no'})")
+    if len(gops) > 1:
+        long_gop, short_gop = max(gops), min(gops)
+        for video in videos:
+            if f'gop {long_gop}' not in video:
+                continue
+            other = video.replace(f'gop {long_gop}', f'gop {short_gop}')
+            for method in ('decode decord', 'pipeline'):
+                a, b = ms.get((video, method)), ms.get((other, method))
+                if a and b:
+                    lines.append(
+                        f'{other} vs gop {long_gop}, {method}: {a / b:.2f}x '
+                        f'pairs/s per core (target >= {TARGET_SHORT_GOP}x: '
+                        f"{'met' if a / b >= TARGET_SHORT_GOP else 'missed'})")
     return lines
 
 
@@ -395,44 +392,47 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, object]:
 def run(args: argparse.Namespace) -> Dict[str, object]:
     """Measure every resolution and keyframe interval; print the tables."""
     cfg = bu.load_config(args.config)
-    two_clip_pipeline, one_clip_pipeline = pipelines(cfg)
-    rows, stage_rows = [], []
+    crop_cfg = bu.load_config(args.device_crop_config)
+    sampler = next(t for t in cfg.train_pipeline
+                   if t['type'] == 'SampleTwoClips')
+    backends = available_backends(args.backends)
+    rows, stage_rows, loader_rows = [], [], []
     for width, height in args.resolutions:
         for gop in args.gops:
             folder, names = ensure_videos(args, (width, height), gop)
-            one_open = build_dataset(two_clip_pipeline, folder)
-            one_clip = build_dataset(one_clip_pipeline, folder)
-            np.random.seed(args.seed)
-            timers = measure_per_process(one_open, one_clip, folder, names,
-                                         args.samples)
-            loader = {}
-            if args.workers > 0:
-                for method, dataset in (('one open', one_open),
-                                        ('two opens',
-                                         TwoOpensDataset(one_clip))):
-                    loader[method] = loader_clips_per_s(
-                        dataset, args.workers, args.loader_samples,
-                        args.batch_size)
+            datasets = {
+                'pipeline': build_dataset(list(cfg.train_pipeline), folder),
+                'pipeline device-crop': build_dataset(
+                    list(crop_cfg.train_pipeline), folder),
+            }
+            total = len(datasets['pipeline'].pipeline.transforms[0](
+                dict(filename=osp.join(folder, names[0])))['video_reader'])
+            inds = draw_indices(sampler, total, args.samples, args.seed)
+            timers = measure(datasets, backends, folder, names, inds)
             video = f'{width}x{height} gop {gop}'
-            row, stages = summarise(video, timers, args.samples, loader)
-            rows.append(row)
-            stage_rows.extend(stages)
-    columns = ['video', 'one open clips/s', 'two opens clips/s',
-               'decode only clips/s', 'one/two opens', 'decode only/one open']
-    if args.workers > 0:
-        columns += ['loader one open clips/s', 'loader two opens clips/s']
-    print(f'\nClips/s per process (1 thread; a sample = 2 clips), '
-          f'{args.samples} samples per method; loader: {args.workers} '
-          f'workers, total clips/s')
-    print(bu.format_table(rows, columns))
-    print('\nWhere the time goes (% of each method\'s time per sample)')
-    print(bu.format_table(stage_rows,
-                          ['video', 'method', 'ms/sample'] +
+            new_rows, new_stages = rows_of(video, timers, args.samples)
+            rows += new_rows
+            stage_rows += new_stages
+            for workers in args.workers:
+                loader_rows.append({
+                    'video': video, 'workers': workers,
+                    'pairs/s': loader_pairs_per_s(
+                        datasets['pipeline'], workers, args.loader_samples,
+                        args.batch_size)})
+    print(f'\nCPU time per pair (two 16-frame clips), 1 thread, '
+          f'{args.samples} pairs per method, same frame indices')
+    print(bu.format_table(rows, ['video', 'method', 'ms/pair',
+                                 'pairs/s/core', 'x decord decode']))
+    print("\nWhere the pipelines' time goes (% of the time per pair)")
+    print(bu.format_table(stage_rows, ['video', 'method', 'ms/pair'] +
                           [f'{stage} %' for stage in STAGE_ORDER]))
-    lines = verdicts(rows)
+    if loader_rows:
+        print('\nDataLoader, train pipeline, total pairs/s')
+        print(bu.format_table(loader_rows, ['video', 'workers', 'pairs/s']))
+    lines = verdicts(rows, stage_rows, args.gops)
     print('\n' + '\n'.join(lines))
-    results = dict(throughput=rows, stages=stage_rows, targets=lines,
-                   settings=vars(args))
+    results = dict(throughput=rows, stages=stage_rows, loader=loader_rows,
+                   targets=lines, backends=backends, settings=vars(args))
     bu.write_json(args.json, results)
     return results
 

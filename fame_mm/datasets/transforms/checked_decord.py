@@ -1,5 +1,5 @@
 """Decord loading that names the file and the fix when a video is bad."""
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -15,6 +15,27 @@ _REENCODE_HINT = ('Re-encode it (for example `ffmpeg -i IN -c:v libx264 '
 # The size must exactly match", for frames narrower than this (measured: 24
 # pixels fail, 32 work, whatever the height).
 DECORD_MIN_WIDTH = 32
+
+
+def frames_in_order(frames: np.ndarray, positions: np.ndarray) -> List:
+    """Frames ``frames[positions]`` as views; a repeated frame is copied.
+
+    Args:
+        frames (np.ndarray): ``N x H x W x 3`` decoded distinct frames.
+        positions (np.ndarray): Index into ``frames`` of every wanted frame.
+
+    Returns:
+        list[np.ndarray]: ``H x W x 3`` frames; the first use of a frame is
+        a view of ``frames``, later uses are copies, so an in-place
+        transform of one clip never reaches another clip.
+    """
+    used = np.zeros(len(frames), dtype=bool)
+    imgs = []
+    for position in np.asarray(positions).reshape(-1):
+        frame = frames[position]
+        imgs.append(frame.copy() if used[position] else frame)
+        used[position] = True
+    return imgs
 
 
 class VideoReadError(RuntimeError):
@@ -91,14 +112,8 @@ class CheckedDecordDecode(DecordDecode):
                             frame_inds: np.ndarray) -> list:
         """``H x W x 3`` uint8 frames in the order of ``frame_inds``."""
         unique_inds, positions = np.unique(frame_inds, return_inverse=True)
-        frames = container.get_batch(unique_inds).asnumpy()
-        used = np.zeros(len(unique_inds), dtype=bool)
-        imgs = []
-        for position in positions.reshape(-1):
-            frame = frames[position]
-            imgs.append(frame.copy() if used[position] else frame)
-            used[position] = True
-        return imgs
+        return frames_in_order(
+            container.get_batch(unique_inds).asnumpy(), positions)
 
     def transform(self, results: Dict) -> Dict:
         """Decode ``frame_inds``; fail with the file name and the fix."""

@@ -1,0 +1,25 @@
+# pretrain_k400.py with crop + resize + flip on the GPU: the loader workers
+# only open, sample and decode (the backend is an option of CheckedVideoInit:
+# 'decord', 'pyav' or 'torchcodec'); ContrastiveDataPreprocessor applies the
+# per-clip RandomResizedCrop (area 0.2-1, aspect 3/4-4/3) + Resize + Flip to
+# the whole batch in one grid_sample. Same augmentation distribution.
+#   tools/dist_train.sh configs/fame/pretrain_k400_device_crop.py 8
+_base_ = ['./pretrain_k400.py']
+
+video_backend = 'decord'
+train_pipeline = [
+    dict(type='CheckedVideoInit', backend=video_backend),
+    dict(type='SampleTwoClips', clip_len=16, frame_interval=2, num_clips=2),
+    dict(type='CheckedVideoDecode'),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs'),
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+model = dict(
+    data_preprocessor=dict(
+        crop=dict(
+            type='ClipRandomResizedCrop',
+            size=224,
+            area_range=(0.2, 1.0),
+            aspect_ratio_range=(3 / 4, 4 / 3),
+            flip_ratio=0.5)))
