@@ -5,6 +5,8 @@ from typing import Tuple
 
 import numpy as np
 
+from .video_writer import write_video as shared_write_video
+
 __all__ = ['read_video', 'write_video']
 
 
@@ -40,28 +42,20 @@ def read_video(path: str) -> Tuple[np.ndarray, float]:
 def write_video(path: str, frames: np.ndarray, fps: float = 25.0) -> str:
     """Write ``T x H x W x 3`` uint8 RGB frames as an mp4 (OpenCV, mp4v).
 
+    The shared writer :func:`fame_mm.datasets.video_writer.write_video`
+    with ``codec='mp4v'``; the output's folder is created.
+
     Args:
-        path (str): The output file; its folder is created.
+        path (str): The output file.
         frames (np.ndarray): ``T x H x W x 3`` uint8 RGB frames.
         fps (float): Frame rate.
 
     Returns:
         str: ``path``.
     """
-    import cv2
     frames = np.asarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
         raise ValueError('write_video expects T x H x W x 3 uint8 RGB '
                          f'frames, got {frames.shape} {frames.dtype}')
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    height, width = frames.shape[1:3]
-    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), fps,
-                             (width, height), True)
-    if not writer.isOpened():
-        raise RuntimeError(f'OpenCV cannot open {path} for writing (mp4v)')
-    try:
-        for frame in frames:
-            writer.write(np.ascontiguousarray(frame[..., ::-1]))
-    finally:
-        writer.release()
-    return path
+    return shared_write_video(path, frames, fps=fps, codec='mp4v')
