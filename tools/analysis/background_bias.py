@@ -256,6 +256,17 @@ def arm_config(config_file: str, settings: dict, seed: int,
 
 
 # --- features and scores ---
+def split_loader(dataset: dict, pipeline: list,
+                 num_workers: int) -> torch.utils.data.DataLoader:
+    """An ordered (unshuffled) loader of one labelled split."""
+    return Runner.build_dataloader(
+        dict(
+            batch_size=16,
+            num_workers=num_workers,
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            dataset=dict(pipeline=pipeline, **dataset)))
+
+
 def extract_split(model: torch.nn.Module, dataset: dict, pipeline: list,
                   num_workers: int) -> Tuple[Tensor, Tensor, Tensor]:
     """Frozen backbone features of one labelled split.
@@ -265,12 +276,7 @@ def extract_split(model: torch.nn.Module, dataset: dict, pipeline: list,
         ``N`` motion labels and ``N`` background families, in the
         annotation file's order.
     """
-    loader = Runner.build_dataloader(
-        dict(
-            batch_size=16,
-            num_workers=num_workers,
-            sampler=dict(type='DefaultSampler', shuffle=False),
-            dataset=dict(pipeline=pipeline, **dataset)))
+    loader = split_loader(dataset, pipeline, num_workers)
     features, labels = [], []
     model.eval()
     with torch.no_grad():
@@ -323,12 +329,7 @@ def evaluate_model(model: torch.nn.Module, cfg: Config, settings: dict,
 def classifier_accuracy(model: torch.nn.Module, dataset: dict, pipeline: list,
                         num_workers: int) -> float:
     """Top-1 of a recognizer's own classifier on a labelled split."""
-    loader = Runner.build_dataloader(
-        dict(
-            batch_size=16,
-            num_workers=num_workers,
-            sampler=dict(type='DefaultSampler', shuffle=False),
-            dataset=dict(pipeline=pipeline, **dataset)))
+    loader = split_loader(dataset, pipeline, num_workers)
     model.eval()
     correct = total = 0
     with torch.no_grad():
