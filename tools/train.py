@@ -18,11 +18,11 @@ import argparse
 import os
 import os.path as osp
 
-import torch
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 
 import fame_mm  # noqa: F401  (registers components, applies upstream fixes)
+from fame_mm.engine.amp import enable_amp
 from fame_mm.engine.runner import FameRunner
 from fame_mm.upstream_fixes import adapt_cfg_to_cpu_distributed
 
@@ -74,23 +74,6 @@ def parse_args() -> argparse.Namespace:
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
-
-
-def amp_dtype() -> str:
-    """bfloat16 where the device supports it, else float16."""
-    if torch.cuda.is_available():
-        return 'bfloat16' if torch.cuda.is_bf16_supported() else 'float16'
-    return 'bfloat16'
-
-
-def enable_amp(cfg: Config) -> Config:
-    """Switch the config to mixed precision (what ``--amp`` does)."""
-    dtype = amp_dtype()
-    cfg.optim_wrapper.type = 'AmpOptimWrapper'
-    cfg.optim_wrapper.dtype = dtype
-    if dtype == 'float16':
-        cfg.optim_wrapper.loss_scale = 'dynamic'
-    return cfg
 
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:

@@ -8,7 +8,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from fame_mm.engine.hooks import KNNMonitorHook
-from fame_mm.engine.hooks.knn_monitor_hook import video_features
+from fame_mm.evaluation import video_features
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEMO_CONFIG = osp.join(REPO, 'configs', 'fame', 'pretrain_demo.py')

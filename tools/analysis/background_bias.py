@@ -55,7 +55,7 @@ from torch import Tensor
 import bench_utils as bu
 import fame_mm  # noqa: F401  (registers components, applies upstream fixes)
 from fame_mm.datasets.synthetic_motion import label_correlation_for_rate
-from fame_mm.engine.hooks.knn_monitor_hook import video_features
+from fame_mm.evaluation import video_features
 from fame_mm.evaluation.functional import (cross_validated_probe_accuracy,
                                            knn_accuracy,
                                            linear_probe_accuracy,

@@ -289,16 +289,6 @@ def load_config(path: str, options: Optional[dict] = None) -> Any:
     return cfg
 
 
-def load_train_tool() -> Any:
-    """``tools/train.py`` as a module (its ``enable_amp`` is ``--amp``)."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'fame_train_tool', osp.join(REPO, 'tools', 'train.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def build_model(model_cfg: Any, device: str, seed: int = 0) -> torch.nn.Module:
     """Build, initialise and move a model; training mode.
 

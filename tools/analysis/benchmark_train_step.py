@@ -61,6 +61,7 @@ import torch
 from mmengine.config import DictAction
 
 import bench_utils as bu
+from fame_mm.engine.amp import enable_amp
 
 VARIANTS = ('fp32', 'amp', 'channels_last', 'amp_channels_last', 'compile',
             'no_fame')
@@ -121,7 +122,7 @@ def variant_config(cfg, variant: str):
     """A copy of ``cfg`` with the variant's switches on."""
     cfg = copy.deepcopy(cfg)
     if variant in ('amp', 'amp_channels_last'):
-        bu.load_train_tool().enable_amp(cfg)
+        enable_amp(cfg)
     if variant in ('channels_last', 'amp_channels_last'):
         cfg.model.channels_last = True
     if variant == 'compile':
@@ -273,7 +274,7 @@ def demo_loss_curve(iterations: int, amp: bool, work_dir: str,
     cfg.randomness = dict(seed=seed)
     cfg.work_dir = work_dir
     if amp:
-        bu.load_train_tool().enable_amp(cfg)
+        enable_amp(cfg)
     with bu.quiet_logs():
         runner = Runner.from_cfg(cfg)
         runner.train()
