@@ -9,7 +9,7 @@ that into mmaction2's ``BaseMiniBatchBlending`` interface, so a stock config
 uses it through ``ActionDataPreprocessor(blending=dict(type='FAMEBlending',
 ...))``; ``ContrastiveDataPreprocessor(blending=...)`` takes it too.
 """
-from typing import NamedTuple, Optional, Sequence, Tuple
+from typing import NamedTuple, Optional, Sequence, Tuple, Union
 
 import torch
 from mmaction.models.utils.blending_utils import BaseMiniBatchBlending
@@ -153,17 +153,15 @@ class FAMEBlending(BaseMiniBatchBlending):
         Returns:
             tuple: The blended inputs and ``batch_data_samples`` as given.
         """
-        if kwargs:
-            raise TypeError(f'FAMEBlending got unexpected arguments '
-                            f'{sorted(kwargs)}')
-        return self.blend(imgs, generator).inputs, batch_data_samples
+        return self.do_blending(imgs, batch_data_samples, generator, **kwargs)
 
     def do_blending(self,
                     imgs: Tensor,
-                    label: Tensor,
+                    label: Union[Tensor, SampleList],
                     generator: Optional[torch.Generator] = None,
-                    **kwargs) -> Tuple[Tensor, Tensor]:
-        """``BaseMiniBatchBlending`` hook: blended inputs, same labels."""
+                    **kwargs) -> Tuple[Tensor, Union[Tensor, SampleList]]:
+        """``BaseMiniBatchBlending`` hook: blended inputs, ``label`` as given
+        (labels or data samples)."""
         if kwargs:
             raise TypeError(f'FAMEBlending got unexpected arguments '
                             f'{sorted(kwargs)}')
