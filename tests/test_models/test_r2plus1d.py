@@ -13,6 +13,7 @@ from torchvision.models.video import r2plus1d_18
 
 import fame_mm  # noqa: F401  (registers R2Plus1D18, MoCoRecognizer, ...)
 from fame_mm.models.backbones.r2plus1d import R2Plus1D18, middle_channels
+from legacy_r2plus1d import LegacyR2Plus1D18
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 FINETUNE_CFG = osp.join(REPO_ROOT, 'configs/_base_/models/r2plus1d_r18.py')
@@ -37,6 +38,17 @@ def _torchvision_backbone() -> nn.Module:
     model = r2plus1d_18(weights=None)
     del model.avgpool, model.fc
     return model
+
+
+def _randomise_norms(model: nn.Module) -> None:
+    """Non-trivial affine parameters and running statistics."""
+    for module in model.modules():
+        if isinstance(module, (_BatchNorm, nn.GroupNorm)):
+            nn.init.uniform_(module.weight, 0.5, 1.5)
+            nn.init.normal_(module.bias, std=0.1)
+        if isinstance(module, _BatchNorm):
+            nn.init.normal_(module.running_mean, std=0.1)
+            nn.init.uniform_(module.running_var, 0.5, 1.5)
 
 
 @pytest.fixture(scope='module')
@@ -188,3 +200,33 @@ def test_finetune_model_loads_pretrained_backbone(pretrain_model):
     recognizer.backbone.load_state_dict(pretrained, strict=True)
     for name, tensor in recognizer.backbone.state_dict().items():
         assert torch.equal(tensor, pretrained[name]), name
+
+
+@pytest.mark.parametrize(
+    'kwargs', [dict(),
+               dict(in_channels=1, norm_cfg=dict(type='GN', num_groups=1))],
+    ids=['default', 'gray_groupnorm'])
+def test_legacy_checkpoint_loads_and_gives_same_features(kwargs, tmp_path):
+    """A checkpoint of the R2Plus1D18 written before the torchvision rebuild
+    (tests/legacy_r2plus1d.py) loads strictly, and through ``init_cfg``, and
+    gives the same features in eval and train mode."""
+    torch.manual_seed(0)
+    legacy = LegacyR2Plus1D18(**kwargs)
+    legacy.init_weights()
+    _randomise_norms(legacy)
+    path = str(tmp_path / 'legacy_r2plus1d.pth')
+    torch.save(dict(state_dict=legacy.state_dict()), path)
+
+    R2Plus1D18(**kwargs).load_state_dict(
+        torch.load(path)['state_dict'], strict=True)
+    ours = R2Plus1D18(
+        **kwargs, init_cfg=dict(type='Pretrained', checkpoint=path))
+    ours.init_weights()
+    x = torch.randn(2, kwargs.get('in_channels', 3), 8, 32, 32)
+    for training in (False, True):
+        legacy.train(training)
+        ours.train(training)
+        with torch.no_grad():
+            torch.testing.assert_close(ours(x), legacy(x), rtol=0, atol=0)
+    for name, tensor in legacy.state_dict().items():  # BN running stats
+        assert torch.equal(ours.state_dict()[name], tensor), name
