@@ -2,9 +2,9 @@
 
 Frozen copy of ``fame_mm/models/backbones/r2plus1d.py`` as of commit
 f0b6bb7, before ``R2Plus1D18`` was rebuilt on torchvision's
-``VideoResNet``: the network and its init (the forward is written out
-equivalently), without the registry entry and the stage freezing, which are
-not part of a checkpoint. Do not edit: the tests build it, save its
+``VideoResNet``: the network (the forward written out equivalently),
+without the registry entry, the stage freezing and ``init_weights``, which do
+not change a checkpoint's layout. Do not edit: the tests build it, save its
 ``state_dict()`` and load that into today's ``R2Plus1D18``, so checkpoints
 written before the rebuild must stay loadable and give the same features.
 """
@@ -12,9 +12,7 @@ from typing import List
 
 import torch.nn as nn
 from mmcv.cnn import build_norm_layer
-from mmengine.model.weight_init import constant_init, kaiming_init
 from torch import Tensor
-from torch.nn.modules.batchnorm import _BatchNorm
 
 
 def _norm(norm_cfg: dict, channels: int) -> nn.Module:
@@ -133,14 +131,6 @@ class LegacyR2Plus1D18(nn.Module):
             self.add_module(name, nn.Sequential(*blocks))
             self.res_layers.append(name)
             channels = out_ch
-
-    def init_weights(self) -> None:
-        """torchvision's init."""
-        for module in self.modules():
-            if isinstance(module, nn.Conv3d):
-                kaiming_init(module, mode='fan_out', nonlinearity='relu')
-            elif isinstance(module, _BatchNorm):
-                constant_init(module, 1)
 
     def forward(self, x: Tensor) -> Tensor:
         """``B x C x T x H x W`` clips -> ``B x 512 x T' x H' x W'``."""

@@ -12,8 +12,8 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from torchvision.models.video import r2plus1d_18
 
 import fame_mm  # noqa: F401  (registers R2Plus1D18, MoCoRecognizer, ...)
-from fame_mm.models.backbones.r2plus1d import R2Plus1D18, middle_channels
-from legacy_r2plus1d import LegacyR2Plus1D18
+from fame_mm.models.backbones.r2plus1d import R2Plus1D18
+from legacy_r2plus1d import LegacyR2Plus1D18, middle_channels
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 FINETUNE_CFG = osp.join(REPO_ROOT, 'configs/_base_/models/r2plus1d_r18.py')
@@ -211,8 +211,7 @@ def test_legacy_checkpoint_loads_and_gives_same_features(kwargs, tmp_path):
     (tests/legacy_r2plus1d.py) loads strictly, and through ``init_cfg``, and
     gives the same features in eval and train mode."""
     torch.manual_seed(0)
-    legacy = LegacyR2Plus1D18(**kwargs)
-    legacy.init_weights()
+    legacy = LegacyR2Plus1D18(**kwargs)  # PyTorch's default init
     _randomise_norms(legacy)
     path = str(tmp_path / 'legacy_r2plus1d.pth')
     torch.save(dict(state_dict=legacy.state_dict()), path)

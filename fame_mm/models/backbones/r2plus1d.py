@@ -1,10 +1,10 @@
-"""R(2+1)D-18 backbone (Tran et al., 2018) as in torchvision's r2plus1d_18.
+"""R(2+1)D-18 backbone (Tran et al., 2018): torchvision's r2plus1d_18.
 
 FAME's R(2+1)D experiments use the standard R(2+1)D-18 of
-``torchvision.models.video.r2plus1d_18``. This module rebuilds that network
-without ``avgpool`` / ``fc``, with the same module names, so it has exactly
-the same parameters (31,300,125) and a torchvision state dict (minus ``fc.*``)
-loads into it with every key matched::
+``torchvision.models.video.r2plus1d_18``. This backbone is that network,
+built by torchvision, without ``avgpool`` / ``fc``: it has the same module
+names and parameters (31,300,125), so a torchvision state dict (minus
+``fc.*``) loads into it with every key matched::
 
     stem    (1,7,7)/(1,2,2) conv 3->45, BN, ReLU, (3,1,1) conv 45->64, BN, ReLU
     layer1  2 BasicBlocks, 64 channels, stride 1
@@ -13,9 +13,9 @@ loads into it with every key matched::
     layer4  2 BasicBlocks, 512 channels, stride 2
     16 x 112^2 -> 512 x 2 x 7 x 7   (no max-pool)
 
-Every 3x3x3 convolution is factorised into a (1,3,3) spatial conv, BN, ReLU
-and a (3,1,1) temporal conv with ``M = floor(27 N_in N_out / (9 N_in +
-3 N_out))`` middle channels; as in torchvision both convs of a block use the
+Every 3x3x3 convolution is factorised (``Conv2Plus1D``) into a (1,3,3)
+spatial conv, BN, ReLU and a (3,1,1) temporal conv with ``M = floor(27 N_in
+N_out / (9 N_in + 3 N_out))`` middle channels; both convs of a block use the
 ``M`` of the block's first conv. The shortcut of a strided block is a linear
 1x1x1 conv with stride 2 + BN.
 
@@ -43,89 +43,28 @@ from mmengine.model.weight_init import constant_init, kaiming_init
 from mmaction.registry import MODELS
 from torch import Tensor
 from torch.nn.modules.batchnorm import _BatchNorm
+from torchvision.models.video import r2plus1d_18
 
 from .stage_freezing import StageFreezingMixin
 
 
-def _norm(norm_cfg: dict, channels: int) -> nn.Module:
-    return build_norm_layer(norm_cfg, channels)[1]
-
-
-def middle_channels(in_channels: int, out_channels: int) -> int:
-    """Middle width of a factorised 3x3x3 conv (Tran et al., 2018).
-
-    Chosen so that the (2+1)D conv has about as many parameters as the full
-    3D conv: ``floor(27 N_in N_out / (9 N_in + 3 N_out))``.
-    """
-    return (in_channels * out_channels * 27) // (
-        in_channels * 9 + 3 * out_channels)
-
-
-def conv2plus1d(in_channels: int, out_channels: int, mid_channels: int,
-                stride: int, norm_cfg: dict) -> nn.Sequential:
-    """(1,3,3) conv -> BN -> ReLU -> (3,1,1) conv (torchvision Conv2Plus1D).
-
-    The spatial conv carries the spatial stride, the temporal conv the
-    temporal one. Neither conv has a bias.
-    """
-    return nn.Sequential(
-        nn.Conv3d(
-            in_channels,
-            mid_channels,
-            kernel_size=(1, 3, 3),
-            stride=(1, stride, stride),
-            padding=(0, 1, 1),
-            bias=False), _norm(norm_cfg, mid_channels), nn.ReLU(inplace=True),
-        nn.Conv3d(
-            mid_channels,
-            out_channels,
-            kernel_size=(3, 1, 1),
-            stride=(stride, 1, 1),
-            padding=(1, 0, 0),
-            bias=False))
-
-
-class BasicBlock2Plus1d(nn.Module):
-    """Residual block of two (2+1)D convs (torchvision BasicBlock).
-
-    Args:
-        in_channels: Input channels.
-        out_channels: Output channels.
-        stride: Stride in T, H and W of the first conv and the shortcut.
-        norm_cfg: Norm layer config.
-    """
-
-    def __init__(self, in_channels: int, out_channels: int, stride: int,
-                 norm_cfg: dict) -> None:
-        super().__init__()
-        mid = middle_channels(in_channels, out_channels)
-        self.conv1 = nn.Sequential(
-            conv2plus1d(in_channels, out_channels, mid, stride, norm_cfg),
-            _norm(norm_cfg, out_channels), nn.ReLU(inplace=True))
-        self.conv2 = nn.Sequential(
-            conv2plus1d(out_channels, out_channels, mid, 1, norm_cfg),
-            _norm(norm_cfg, out_channels))
-        self.relu = nn.ReLU(inplace=True)
-        self.downsample = None
-        if stride != 1 or in_channels != out_channels:
-            self.downsample = nn.Sequential(
-                nn.Conv3d(
-                    in_channels,
-                    out_channels,
-                    kernel_size=1,
-                    stride=stride,
-                    bias=False), _norm(norm_cfg, out_channels))
-
-    def forward(self, x: Tensor) -> Tensor:
-        identity = x if self.downsample is None else self.downsample(x)
-        return self.relu(self.conv2(self.conv1(x)) + identity)
+def _replace_batch_norms(module: nn.Module, norm_cfg: dict) -> None:
+    """Replaces every ``nn.BatchNorm3d`` under ``module`` by a ``norm_cfg``
+    layer of the same width, in place (same name, so same state-dict keys
+    for BN-like layers)."""
+    for name, child in module.named_children():
+        if isinstance(child, nn.BatchNorm3d):
+            setattr(module, name,
+                    build_norm_layer(norm_cfg, child.num_features)[1])
+        else:
+            _replace_batch_norms(child, norm_cfg)
 
 
 @MODELS.register_module()
 class R2Plus1D18(StageFreezingMixin, BaseModule):
     """Standard R(2+1)D-18 without pooling and classifier.
 
-    Maps ``B x 3 x T x H x W`` to
+    Maps ``B x C x T x H x W`` to
     ``B x 512 x ceil(T/8) x ceil(H/16) x ceil(W/16)``, e.g.
     ``16 x 112^2 -> 2 x 7^2``. See the module docstring for the
     layout and the comparison with mmaction2's ``ResNet2Plus1d``.
@@ -142,10 +81,7 @@ class R2Plus1D18(StageFreezingMixin, BaseModule):
     """
 
     out_channels = 512
-    stem_channels = 45
-    stage_channels = (64, 128, 256, 512)
-    stage_strides = (1, 2, 2, 2)
-    blocks_per_stage = 2
+    res_layers = ('layer1', 'layer2', 'layer3', 'layer4')
 
     def __init__(self,
                  in_channels: int = 3,
@@ -154,7 +90,7 @@ class R2Plus1D18(StageFreezingMixin, BaseModule):
                  norm_eval: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        num_stages = len(self.stage_channels)
+        num_stages = len(self.res_layers)
         if not -1 <= frozen_stages <= num_stages:
             raise ValueError(f'frozen_stages must be in [-1, {num_stages}], '
                              f'got {frozen_stages}')
@@ -162,37 +98,20 @@ class R2Plus1D18(StageFreezingMixin, BaseModule):
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
 
-        self.stem = nn.Sequential(
-            nn.Conv3d(
+        network = r2plus1d_18(weights=None)
+        self.stem = network.stem
+        for name in self.res_layers:
+            self.add_module(name, getattr(network, name))
+        if in_channels != self.stem[0].in_channels:
+            conv = self.stem[0]
+            self.stem[0] = nn.Conv3d(
                 in_channels,
-                self.stem_channels,
-                kernel_size=(1, 7, 7),
-                stride=(1, 2, 2),
-                padding=(0, 3, 3),
-                bias=False), _norm(norm_cfg, self.stem_channels),
-            nn.ReLU(inplace=True),
-            nn.Conv3d(
-                self.stem_channels,
-                self.stage_channels[0],
-                kernel_size=(3, 1, 1),
-                padding=(1, 0, 0),
-                bias=False), _norm(norm_cfg, self.stage_channels[0]),
-            nn.ReLU(inplace=True))
-        channels = self.stage_channels[0]
-        self.res_layers: List[str] = []
-        for i, (out_ch, stride) in enumerate(
-                zip(self.stage_channels, self.stage_strides)):
-            blocks = [BasicBlock2Plus1d(channels, out_ch, stride, norm_cfg)]
-            blocks += [
-                BasicBlock2Plus1d(out_ch, out_ch, 1, norm_cfg)
-                for _ in range(self.blocks_per_stage - 1)
-            ]
-            name = f'layer{i + 1}'
-            self.add_module(name, nn.Sequential(*blocks))
-            self.res_layers.append(name)
-            channels = out_ch
-        assert channels == self.out_channels
-
+                conv.out_channels,
+                kernel_size=conv.kernel_size,
+                stride=conv.stride,
+                padding=conv.padding,
+                bias=False)
+        _replace_batch_norms(self, norm_cfg)
         self._freeze_stages()
 
     def _stages(self) -> Tuple[nn.Module, ...]:
@@ -204,7 +123,7 @@ class R2Plus1D18(StageFreezingMixin, BaseModule):
         return [self._stages()[stage]]
 
     def init_weights(self) -> None:
-        """torchvision's init, or ``init_cfg`` when given."""
+        """torchvision's init (drawn anew), or ``init_cfg`` when given."""
         if self.init_cfg is not None:
             super().init_weights()
             return
