@@ -1,37 +1,36 @@
 """FAMEVisualizationHook in a real (tiny) pretraining run."""
+import argparse
 import os
 import os.path as osp
 
 import pytest
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 from PIL import Image
 
 import tiny_backbone  # noqa: F401  (registers TinyVideoBackbone)
-from demo_tools import DEMO_CONFIG
+from demo_tools import DEMO_CONFIG, small_demo_options
 from fame_mm.engine.hooks import FAMEVisualizationHook
 from fame_mm.visualization import auto_scale, grid_size
 
-SIZE, CLIP_LEN, NUM_CLIPS = 32, 4, 2
+SIZE, NUM_CLIPS = 32, 2  # small_demo_options: 32 x 32 crops
 
 
 def tiny_demo_config(tmp_path, visualizer):
-    """The demo pretraining shrunk: 8 videos, batch 4, 2 epochs = 4 iters."""
+    """The demo pretraining shrunk (``small_demo_options``): 16 videos,
+    batch 4, one epoch = 4 iterations, the tiny backbone."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    options = parser.parse_args([
+        '--cfg-options', f'work_dir={tmp_path / "work"}',
+        'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False',
+        *small_demo_options(tmp_path / 'data', epochs=1)
+    ]).cfg_options
     cfg = Config.fromfile(DEMO_CONFIG)
-    cfg.merge_from_dict({
-        'work_dir': str(tmp_path / 'work'),
-        'train_cfg.max_epochs': 2,
-        'train_dataloader.batch_size': 4,
-        'train_dataloader.num_workers': 0,
-        'train_dataloader.persistent_workers': False,
-        'train_dataloader.dataset.data_root': str(tmp_path / 'data'),
-        'train_dataloader.dataset.num_videos': 8,
-        'train_dataloader.dataset.pipeline.1.clip_len': CLIP_LEN,
-        'train_dataloader.dataset.pipeline.3.transforms.1.scale':
-        (SIZE, SIZE),
-        'model.head': dict(in_channels=8, hid_channels=16, out_channels=8,
-                           queue_len=16),
-    })
+    cfg.merge_from_dict(options)
+    cfg.model.head.update(in_channels=8, hid_channels=16, out_channels=8,
+                          queue_len=16)
     cfg.model.backbone = dict(type='TinyVideoBackbone', channels=8)
     cfg.custom_hooks = [
         dict(type='FAMEVisualizationHook', interval=3, num_clips=NUM_CLIPS)
