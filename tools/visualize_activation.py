@@ -31,13 +31,14 @@ import argparse
 import os
 import os.path as osp
 import sys
+from functools import partial
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from mmengine.config import Config, DictAction
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 TOOLS = osp.dirname(osp.abspath(__file__))
 if __package__ in (None, ''):  # run as a script: find fame_mm in the repo
@@ -45,12 +46,15 @@ if __package__ in (None, ''):  # run as a script: find fame_mm in the repo
 sys.path.insert(0, TOOLS)
 
 import fame_mm  # noqa: E402,F401  (registers components, upstream fixes)
-import visualize_fame as vf  # noqa: E402  (drawing helpers, video search)
+import visualize_fame as vf  # noqa: E402  (video search, --size)
 from fame_mm.datasets.transforms.checked_decord import \
     VideoReadError  # noqa: E402
+from fame_mm.visualization import (auto_scale, fit_text,  # noqa: E402
+                                   frame_positions, heat_colours, save_gif,
+                                   save_png, upscale)
+from fame_mm.visualization.fame_picture import (  # noqa: E402
+    GAP, LABEL_WIDTH, LINE_HEIGHT, PROGRESS_HEIGHT)
 
-GAP, LABEL_WIDTH, LINE_HEIGHT = vf.GAP, vf.LABEL_WIDTH, vf.LINE_HEIGHT
-PROGRESS_HEIGHT = vf.PROGRESS_HEIGHT
 ALPHA = 0.5  # heat map opacity of the overlays
 
 
@@ -219,8 +223,12 @@ def gradcam(model: torch.nn.Module, data: dict,
 # --------------------------------------------------------------------------- #
 def overlay(frames: np.ndarray, maps: np.ndarray) -> np.ndarray:
     """``T x H x W x 3`` uint8 frames blended with heat colours of maps."""
-    heat = vf.heat_colours(maps).astype(np.float64)
+    heat = heat_colours(maps).astype(np.float64)
     return np.round(ALPHA * heat + (1 - ALPHA) * frames).astype(np.uint8)
+
+
+def _tile(image: np.ndarray, scale: int) -> Image.Image:
+    return Image.fromarray(upscale(image, scale))
 
 
 def png_size(rows: int, cols: int, height: int, width: int,
@@ -242,12 +250,13 @@ def render(name: str, frames: np.ndarray, maps: Dict[str, np.ndarray],
     num_frames, height, width = frames.shape[:3]
     rows = [('frames', frames)] + [(label, overlay(frames, m))
                                    for label, m in maps.items()]
-    positions = vf.frame_positions(num_frames, frames_shown)
+    positions = frame_positions(num_frames, frames_shown)
     size = png_size(len(rows), frames_shown, height, width, scale)
     canvas = Image.new('RGB', size, (255, 255, 255))
     draw = ImageDraw.Draw(canvas)
-    font = vf._font()
-    draw.text((GAP, GAP), vf._fit(draw, title, size[0] - 2 * GAP, font),
+    font = ImageFont.load_default()
+    text_width = partial(draw.textlength, font=font)
+    draw.text((GAP, GAP), fit_text(title, size[0] - 2 * GAP, text_width),
               fill=(0, 0, 0), font=font)
     tile_w, tile_h = width * scale, height * scale
     x0, y0 = GAP + LABEL_WIDTH, GAP + 2 * LINE_HEIGHT
@@ -256,17 +265,17 @@ def render(name: str, frames: np.ndarray, maps: Dict[str, np.ndarray],
                   f'frame {t}', fill=(0, 0, 0), font=font)
     for row, (label, images) in enumerate(rows):
         y = y0 + row * (tile_h + GAP)
-        draw.text((GAP, y), vf._fit(draw, label, LABEL_WIDTH - GAP, font),
+        draw.text((GAP, y), fit_text(label, LABEL_WIDTH - GAP, text_width),
                   fill=(0, 0, 0), font=font)
         for col, t in enumerate(positions):
-            canvas.paste(vf._tile(images[t], scale),
+            canvas.paste(_tile(images[t], scale),
                          (x0 + col * (tile_w + GAP), y))
     gif = []
     gsize = gif_size(len(rows), height, width, scale)
     for t in range(num_frames):
         image = Image.new('RGB', gsize, (255, 255, 255))
         for row, (_, images) in enumerate(rows):
-            image.paste(vf._tile(images[t], scale),
+            image.paste(_tile(images[t], scale),
                         (GAP + row * (tile_w + GAP), GAP))
         bar = round(gsize[0] * (t + 1) / num_frames)
         ImageDraw.Draw(image).rectangle(
@@ -311,15 +320,16 @@ def run(args: argparse.Namespace) -> List[dict]:
             maps[f'Grad-CAM (class {pred})'] = cam[0].numpy()
             note = f', predicted class {pred}'
         height, width = frames.shape[1:3]
-        scale = args.scale or vf.auto_scale(height, width)
+        scale = args.scale or auto_scale(height, width)
         stem = osp.join(args.out_dir,
                         osp.splitext(osp.basename(video))[0] + '_activation')
         title = (f'{osp.basename(video)}: {type(model.backbone).__name__}, '
                  f'{osp.basename(args.checkpoint)}{note}')
         png, gif = render(osp.basename(video), frames, maps,
                           min(args.frames_shown, len(frames)), scale, title)
-        vf.save_png(png, stem + '.png', None)
-        vf.save_gif(gif, stem + '.gif', args.fps)
+        save_png(np.asarray(png), stem + '.png')
+        save_gif([np.asarray(frame) for frame in gif], stem + '.gif',
+                 args.fps)
         print(f'{video}: wrote {stem}.png ({png.width}x{png.height}) and '
               f'{stem}.gif{note}')
         written.append(

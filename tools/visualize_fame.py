@@ -30,11 +30,8 @@ Two sources:
       python tools/visualize_fame.py --config configs/fame/pretrain_demo.py \\
           --batch-size 4 --frames-shown 5 --out-dir work_dirs/visualize_fame
 
-PNG size: ``GAP + LABEL_WIDTH + cols * (tile_w + GAP)`` by
-``GAP + 4 * LINE_HEIGHT + B * (3 * (tile_h + GAP) + SAMPLE_GAP)`` with
-``cols = max(frames_shown, 3)`` and ``tile = scale * (W, H)``; GIF size:
-``GAP + B * (tile_w + GAP)`` by ``GAP + 2 * (tile_h + GAP) + PROGRESS_HEIGHT``
-with ``T`` frames.
+The pictures are drawn by :class:`fame_mm.visualization.FAMEVisualizer`
+(layout and sizes: :mod:`fame_mm.visualization.fame_picture`).
 """
 import argparse
 import glob
@@ -50,7 +47,6 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 from mmengine.config import Config, DictAction
-from PIL import Image, ImageDraw, ImageFont
 
 if __package__ in (None, ''):  # run as a script: find fame_mm in the repo
     sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -58,26 +54,15 @@ if __package__ in (None, ''):  # run as a script: find fame_mm in the repo
 import fame_mm  # noqa: E402,F401  (registers components, upstream fixes)
 from fame_mm.datasets.transforms.checked_decord import \
     VideoReadError  # noqa: E402
-from fame_mm.models.augments.fame import (FAME,  # noqa: E402
-                                          FAMEIntermediates)
+from fame_mm.models.augments.fame import FAME  # noqa: E402
 from fame_mm.models.data_preprocessors import \
     ContrastiveDataPreprocessor  # noqa: E402
+from fame_mm.visualization import (FAMEVisualizer,  # noqa: E402
+                                   fame_gif_frames, save_gif, save_png)
+from fame_mm.visualization.fame_picture import (MIN_TILE,  # noqa: E402
+                                                auto_scale)
 
-# Layout of the PNG grid and the GIF, in pixels.
-GAP = 4
-LABEL_WIDTH = 128
-LINE_HEIGHT = 14
-SAMPLE_GAP = 8
-HEADER_LINES = 3
-PROGRESS_HEIGHT = 4
-MIN_TILE = 96  # the automatic --scale makes the shorter tile side >= this
-ROWS_PER_SAMPLE = 3
-NUM_MAPS = 3
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.mov', '.webm', '.m4v')
-
-# Anchors of the heat map colours (dark = low, yellow = high).
-_HEAT_ANCHORS = np.array([[0, 0, 4], [87, 16, 110], [188, 55, 84],
-                          [249, 142, 9], [252, 255, 164]], dtype=np.float64)
 
 
 class VisualizeError(RuntimeError):
@@ -512,249 +497,6 @@ def _stack(views: List[torch.Tensor], names: List[str]) -> torch.Tensor:
 
 
 # --------------------------------------------------------------------------- #
-# Drawing
-# --------------------------------------------------------------------------- #
-def auto_scale(height: int, width: int) -> int:
-    """Smallest integer zoom making the shorter tile side >= MIN_TILE."""
-    return max(1, math.ceil(MIN_TILE / min(height, width)))
-
-
-def grid_size(num_samples: int, frames_shown: int, height: int, width: int,
-              scale: int) -> Tuple[int, int]:
-    """``(width, height)`` of the PNG grid in pixels."""
-    cols = max(frames_shown, NUM_MAPS)
-    tile_w, tile_h = width * scale, height * scale
-    return (GAP + LABEL_WIDTH + cols * (tile_w + GAP),
-            GAP + (HEADER_LINES + 1) * LINE_HEIGHT + num_samples *
-            (ROWS_PER_SAMPLE * (tile_h + GAP) + SAMPLE_GAP))
-
-
-def gif_size(num_samples: int, height: int, width: int,
-             scale: int) -> Tuple[int, int]:
-    """``(width, height)`` of the GIF frames in pixels."""
-    return (GAP + num_samples * (width * scale + GAP),
-            GAP + 2 * (height * scale + GAP) + PROGRESS_HEIGHT)
-
-
-def heat_colours(values: np.ndarray) -> np.ndarray:
-    """Map values in [0, 1] to ``... x 3`` uint8 heat-map colours."""
-    values = np.clip(np.nan_to_num(values.astype(np.float64)), 0.0, 1.0)
-    position = values * (len(_HEAT_ANCHORS) - 1)
-    low = np.minimum(np.floor(position).astype(int), len(_HEAT_ANCHORS) - 2)
-    weight = (position - low)[..., None]
-    colours = (_HEAT_ANCHORS[low] * (1 - weight) +
-               _HEAT_ANCHORS[low + 1] * weight)
-    return np.round(colours).astype(np.uint8)
-
-
-def to_uint8_frames(clips: torch.Tensor) -> np.ndarray:
-    """``B x 3 x T x H x W`` float [0, 1] -> ``B x T x H x W x 3`` uint8."""
-    frames = clips.detach().float().clamp(0, 1).mul(255).round()
-    return frames.to(torch.uint8).permute(0, 2, 3, 4, 1).cpu().numpy()
-
-
-def _font() -> ImageFont.ImageFont:
-    return ImageFont.load_default()
-
-
-def _fit(draw: ImageDraw.ImageDraw, text: str, width: int, font) -> str:
-    """Shorten ``text`` (middle ellipsis) to fit ``width`` pixels."""
-    if draw.textlength(text, font=font) <= width:
-        return text
-    keep = len(text)
-    while keep > 3:
-        keep -= 1
-        head = (keep + 1) // 2
-        candidate = text[:head] + '...' + text[len(text) - (keep - head):]
-        if draw.textlength(candidate, font=font) <= width:
-            return candidate
-    return text[:1] + '...'
-
-
-def _tile(image: np.ndarray, scale: int) -> Image.Image:
-    tile = Image.fromarray(image)
-    if scale != 1:
-        tile = tile.resize((tile.width * scale, tile.height * scale),
-                           Image.NEAREST)
-    return tile
-
-
-def _caption(draw: ImageDraw.ImageDraw, xy: Tuple[int, int], text: str,
-             font) -> None:
-    """Small white text on a dark box (readable over any tile)."""
-    left, top, right, bottom = draw.textbbox(xy, text, font=font)
-    draw.rectangle((left - 1, top - 1, right + 1, bottom + 1),
-                   fill=(0, 0, 0))
-    draw.text(xy, text, fill=(255, 255, 255), font=font)
-
-
-def frame_positions(num_frames: int, frames_shown: int) -> List[int]:
-    """Evenly spaced frame indices of a clip, first and last included."""
-    count = min(frames_shown, num_frames)
-    return sorted({
-        int(round(i))
-        for i in np.linspace(0, num_frames - 1, count)
-    })
-
-
-def fused_label(index: int, source: int, names: Sequence[str]) -> str:
-    """First label line of a fused row: whose background it got."""
-    if len(names) == 1:
-        return 'unchanged'
-    if source == index:
-        return f'own bg, pi({index}) = {index}'
-    return f'fg {index} + bg {source}'
-
-
-def fused_detail(index: int, source: int, names: Sequence[str]) -> str:
-    """Second label line of a fused row."""
-    if len(names) == 1:
-        return '(batch of one)'
-    if source == index:
-        return '(unchanged clip)'
-    return f'bg: {names[source]}'
-
-
-def render_grid(batch: ClipBatch, result: FAMEIntermediates, fame: FAME,
-                frames_shown: int, scale: int, title: str) -> Image.Image:
-    """The PNG grid of one batch (see the module docstring for the size).
-
-    Args:
-        batch (ClipBatch): The clips (uint8) with their names.
-        result (FAMEIntermediates): FAME's maps, mask, permutation and
-            fused clips (``B x 3 x T x H x W`` float) for ``batch``.
-        fame (FAME): The module (for its settings in the title).
-        frames_shown (int): Columns of frames.
-        scale (int): Integer zoom of the tiles.
-        title (str): First header line.
-
-    Returns:
-        Image.Image: RGB image of :func:`grid_size`.
-    """
-    num_samples, _, num_frames, height, width = batch.clips.shape
-    size = grid_size(num_samples, frames_shown, height, width, scale)
-    tile_w, tile_h = width * scale, height * scale
-    canvas = Image.new('RGB', size, (255, 255, 255))
-    draw = ImageDraw.Draw(canvas)
-    font = _font()
-    text_width = size[0] - 2 * GAP
-
-    originals = batch.clips.permute(0, 2, 3, 4, 1).numpy()
-    fused = to_uint8_frames(result.fused)
-    mask = result.mask.detach().float().cpu().numpy()
-    motion = result.motion.detach().float().cpu().numpy()
-    colour = result.colour.detach().float().cpu().numpy()
-    permutation = result.permutation.tolist()
-    positions = frame_positions(num_frames, frames_shown)
-
-    header = [
-        title,
-        f'FAME beta {fame.beta:g}, hue {fame.hue_mode}, {fame.permutation}; '
-        f'clips {num_frames} x {height} x {width}',
-        'batch of one: FAME leaves it unchanged' if num_samples == 1 else
-        'fused i = foreground of clip i + background of clip pi(i)',
-    ]
-    for line, text in enumerate(header):
-        draw.text((GAP, GAP + line * LINE_HEIGHT),
-                  _fit(draw, text, text_width, font), fill=(0, 0, 0),
-                  font=font)
-    x0 = GAP + LABEL_WIDTH
-    y_columns = GAP + HEADER_LINES * LINE_HEIGHT
-    for col, t in enumerate(positions):
-        draw.text((x0 + col * (tile_w + GAP), y_columns),
-                  _fit(draw, f'frame {t}', tile_w, font), fill=(0, 0, 0),
-                  font=font)
-
-    y = GAP + (HEADER_LINES + 1) * LINE_HEIGHT
-    middle = num_frames // 2
-    map_captions = ('motion', 'colour', 'mask', 'kept')
-    for i in range(num_samples):
-        source = permutation[i]
-        kept = np.where(mask[i][..., None] > 0.5, originals[i, middle],
-                        (originals[i, middle] * 0.3).astype(np.uint8))
-        maps = [
-            heat_colours(motion[i]),
-            heat_colours(colour[i]),
-            np.repeat((mask[i][..., None] > 0.5) * np.uint8(255), 3, axis=-1),
-            kept,
-        ][:max(frames_shown, NUM_MAPS)]
-        rows = [
-            ([originals[i, t] for t in positions],
-             [f'clip {i}: {batch.names[i]}',
-              batch.details[i] if i < len(batch.details) else '']),
-            (maps, ['FAME maps: motion,', 'colour ratio,',
-                    'mask (white = kept),', f'kept: frame {middle} x mask']),
-            ([fused[i, t] for t in positions],
-             [f'fused {i}: ' + fused_label(i, source, batch.names),
-              fused_detail(i, source, batch.names)]),
-        ]
-        for row, (tiles, labels) in enumerate(rows):
-            y_row = y + row * (tile_h + GAP)
-            for line, text in enumerate(labels):
-                if text and (line + 1) * LINE_HEIGHT <= max(tile_h,
-                                                             LINE_HEIGHT):
-                    draw.text((GAP, y_row + line * LINE_HEIGHT),
-                              _fit(draw, text, LABEL_WIDTH - GAP, font),
-                              fill=(0, 0, 0), font=font)
-            for col, image in enumerate(tiles):
-                x = x0 + col * (tile_w + GAP)
-                canvas.paste(_tile(image, scale), (x, y_row))
-                if row == 1:
-                    _caption(draw, (x + 2, y_row + 1),
-                             _fit(draw, map_captions[col], tile_w - 4,
-                                  font), font)
-        y += ROWS_PER_SAMPLE * (tile_h + GAP) + SAMPLE_GAP
-    return canvas
-
-
-def render_gif_frames(batch: ClipBatch, result: FAMEIntermediates,
-                      scale: int) -> List[Image.Image]:
-    """One image per clip frame: originals on top, fused clips below.
-
-    A progress bar at the bottom grows with time (it also keeps identical
-    consecutive frames distinct, which the GIF writer would merge).
-
-    Returns:
-        list[Image.Image]: ``T`` RGB images of :func:`gif_size`.
-    """
-    num_samples, _, num_frames, height, width = batch.clips.shape
-    size = gif_size(num_samples, height, width, scale)
-    tile_w, tile_h = width * scale, height * scale
-    originals = batch.clips.permute(0, 2, 3, 4, 1).numpy()
-    fused = to_uint8_frames(result.fused)
-    frames = []
-    for t in range(num_frames):
-        canvas = Image.new('RGB', size, (255, 255, 255))
-        for i in range(num_samples):
-            x = GAP + i * (tile_w + GAP)
-            canvas.paste(_tile(originals[i, t], scale), (x, GAP))
-            canvas.paste(_tile(fused[i, t], scale), (x, 2 * GAP + tile_h))
-        bar = round(size[0] * (t + 1) / num_frames)
-        ImageDraw.Draw(canvas).rectangle(
-            (0, size[1] - PROGRESS_HEIGHT, bar - 1, size[1] - 1),
-            fill=(40, 40, 40))
-        frames.append(canvas)
-    return frames
-
-
-def save_png(image: Image.Image, path: str, colors: Optional[int]) -> None:
-    if colors is not None:
-        image = image.quantize(colors=colors, method=Image.MEDIANCUT,
-                               dither=Image.Dither.NONE)
-    image.save(path, optimize=True)
-
-
-def save_gif(frames: List[Image.Image], path: str, fps: float) -> None:
-    frames[0].save(
-        path,
-        save_all=True,
-        append_images=frames[1:],
-        duration=max(20, int(round(1000 / fps))),
-        loop=0,
-        disposal=1)
-
-
-# --------------------------------------------------------------------------- #
 # Main
 # --------------------------------------------------------------------------- #
 def seed_everything(seed: int) -> None:
@@ -762,6 +504,21 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
+
+
+def explain_batch(batch_index: int, permutation: List[int],
+                  fame: FAME) -> None:
+    """Print what a batch of one or clips keeping their background mean."""
+    if len(permutation) == 1:
+        print(f'batch {batch_index}: a batch of one; FAME merges it with '
+              'itself, i.e. leaves it unchanged. The maps are shown; use '
+              '--batch-size >= 2 (and two or more videos) to see fusion.')
+        return
+    fixed = [i for i, j in enumerate(permutation) if i == j]
+    if fixed:
+        print(f'batch {batch_index}: clip(s) {fixed} kept their own '
+              f'background ({fame.permutation!r} permutation, as in '
+              'training); --permutation derangement fuses every clip.')
 
 
 def run(args: argparse.Namespace) -> List[Tuple[str, str]]:
@@ -779,35 +536,27 @@ def run(args: argparse.Namespace) -> List[Tuple[str, str]]:
         batches = config_batches(cfg, args)
         source = f'{osp.basename(args.config)} ({args.split})'
     os.makedirs(args.out_dir, exist_ok=True)
+    visualizer = FAMEVisualizer(name='visualize_fame')
     written = []
     for batch_index, batch in enumerate(batches):
         clips = batch.clips.float() / 255  # as ContrastiveDataPreprocessor
         generator = torch.Generator().manual_seed(args.seed + batch_index)
         result = fame.intermediates(clips, generator=generator)
-        if clips.size(0) == 1:
-            print(f'batch {batch_index}: a batch of one; FAME merges it with '
-                  'itself, i.e. leaves it unchanged. The maps are shown; use '
-                  '--batch-size >= 2 (and two or more videos) to see fusion.')
-        fixed = [i for i, j in enumerate(result.permutation.tolist())
-                 if i == j]
-        if clips.size(0) > 1 and fixed:
-            print(f'batch {batch_index}: clip(s) {fixed} kept their own '
-                  f'background ({fame.permutation!r} permutation, as in '
-                  'training); --permutation derangement fuses every clip.')
-        height, width = clips.shape[-2:]
-        scale = args.scale or auto_scale(height, width)
+        explain_batch(batch_index, result.permutation.tolist(), fame)
+        scale = args.scale or auto_scale(*clips.shape[-2:])
         stem = osp.join(args.out_dir, f'fame_batch{batch_index:02d}')
-        title = (f'{source} - batch {batch_index}, seed {args.seed}')
-        grid = render_grid(batch, result, fame, args.frames_shown, scale,
-                           title)
+        grid = visualizer.draw_fame_batch(
+            clips, result, fame, batch.names, batch.details,
+            args.frames_shown, scale,
+            title=f'{source} - batch {batch_index}, seed {args.seed}')
         save_png(grid, stem + '.png', args.colors)
-        save_gif(render_gif_frames(batch, result, scale), stem + '.gif',
+        save_gif(fame_gif_frames(clips, result, scale), stem + '.gif',
                  args.fps)
         pairs = ', '.join(f'{i}<-{j}'
                           for i, j in enumerate(result.permutation.tolist()))
         print(f'batch {batch_index}: {clips.size(0)} clip(s) '
               f'{tuple(clips.shape[2:])}, fg<-bg {pairs}: wrote {stem}.png '
-              f'({grid.width}x{grid.height}) and {stem}.gif')
+              f'({grid.shape[1]}x{grid.shape[0]}) and {stem}.gif')
         written.append((stem + '.png', stem + '.gif'))
     if not written:
         raise VisualizeError('No clips to show (empty dataset?)')

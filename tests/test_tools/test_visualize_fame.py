@@ -3,10 +3,11 @@ import importlib.util
 import os.path as osp
 import sys
 
-import numpy as np
 import pytest
 from demo_tools import DEMO_CONFIG, REPO, run_tool
 from PIL import Image
+
+from fame_mm.visualization import fame_picture as layout
 
 TOOL = osp.join(REPO, 'tools', 'visualize_fame.py')
 
@@ -19,18 +20,19 @@ def tool():
     return module
 
 
-def expected_png_size(tool, batch, frames_shown, height, width, scale):
-    """The grid size from the layout documented in the tool's docstring."""
+def expected_png_size(batch, frames_shown, height, width, scale):
+    """The grid size from the layout documented in fame_picture."""
     tile_w, tile_h = width * scale, height * scale
     cols = max(frames_shown, 3)
-    return (tool.GAP + tool.LABEL_WIDTH + cols * (tile_w + tool.GAP),
-            tool.GAP + 4 * tool.LINE_HEIGHT + batch *
-            (3 * (tile_h + tool.GAP) + tool.SAMPLE_GAP))
+    return (layout.GAP + layout.LABEL_WIDTH + cols * (tile_w + layout.GAP),
+            layout.GAP + 4 * layout.LINE_HEIGHT + batch *
+            (3 * (tile_h + layout.GAP) + layout.SAMPLE_GAP))
 
 
-def expected_gif_size(tool, batch, height, width, scale):
-    return (tool.GAP + batch * (width * scale + tool.GAP),
-            tool.GAP + 2 * (height * scale + tool.GAP) + tool.PROGRESS_HEIGHT)
+def expected_gif_size(batch, height, width, scale):
+    return (layout.GAP + batch * (width * scale + layout.GAP),
+            layout.GAP + 2 * (height * scale + layout.GAP) +
+            layout.PROGRESS_HEIGHT)
 
 
 def check_png(path, size):
@@ -49,7 +51,7 @@ def check_gif(path, size, num_frames):
 
 
 def test_video_files_any_size_batch_of_one_and_short_video(
-        tool, make_video, tmp_path):
+        make_video, tmp_path):
     """The command line on mp4 files: odd sizes, a short video, B = 1."""
     videos = [
         make_video('a.mp4', num_frames=20, height=48, width=64, seed=0),
@@ -69,8 +71,8 @@ def test_video_files_any_size_batch_of_one_and_short_video(
     # batch 0: a.mp4 + b.mp4; batch 1: odd.mp4 alone (W 45, H 33)
     for index, batch in ((0, 2), (1, 1)):
         stem = out_dir / f'fame_batch{index:02d}'
-        check_png(f'{stem}.png', expected_png_size(tool, batch, 4, 33, 45, 2))
-        check_gif(f'{stem}.gif', expected_gif_size(tool, batch, 33, 45, 2), 6)
+        check_png(f'{stem}.png', expected_png_size(batch, 4, 33, 45, 2))
+        check_gif(f'{stem}.gif', expected_gif_size(batch, 33, 45, 2), 6)
 
 
 def test_config_dataset_and_default_scale(tool, tmp_path):
@@ -88,8 +90,8 @@ def test_config_dataset_and_default_scale(tool, tmp_path):
     png, gif = written[0]
     scale = tool.auto_scale(20, 24)
     assert scale == 5  # the shorter tile side reaches 96 px
-    check_png(png, expected_png_size(tool, 3, 2, 20, 24, scale))
-    check_gif(gif, expected_gif_size(tool, 3, 20, 24, scale), 4)
+    check_png(png, expected_png_size(3, 2, 20, 24, scale))
+    check_gif(gif, expected_gif_size(3, 20, 24, scale), 4)
 
 
 def test_fame_settings_come_from_the_config(tool):
@@ -116,10 +118,3 @@ def test_unreadable_and_missing_videos_name_the_file(tool, make_video,
     with pytest.raises(SystemExit, match=r'not found: .*missing\.mp4'):
         tool.main([str(tmp_path / 'missing.mp4')])
 
-
-def test_heat_colours_and_frame_positions(tool):
-    colours = tool.heat_colours(np.array([0.0, 0.5, 1.0]))
-    assert colours.dtype == np.uint8 and colours.shape == (3, 3)
-    assert colours[0].sum() < colours[1].sum() < colours[2].sum()
-    assert tool.frame_positions(8, 4) == [0, 2, 5, 7]
-    assert tool.frame_positions(3, 5) == [0, 1, 2]
