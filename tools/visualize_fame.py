@@ -757,17 +757,11 @@ def save_gif(frames: List[Image.Image], path: str, fps: float) -> None:
 # --------------------------------------------------------------------------- #
 # Main
 # --------------------------------------------------------------------------- #
-def seed_everything(seed: int) -> None:
-    import random
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-
-
 def run(args: argparse.Namespace) -> List[Tuple[str, str]]:
     """Write the pictures; return ``(png, gif)`` paths per batch."""
     from mmengine.registry import init_default_scope
-    seed_everything(args.seed)
+    from mmengine.runner import set_random_seed
+    set_random_seed(args.seed)  # random, numpy, torch (and CUDA)
     cfg = load_config(args)
     init_default_scope(cfg.get('default_scope', 'mmaction') if cfg else
                        'mmaction')
