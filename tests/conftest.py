@@ -16,6 +16,8 @@ from fame_mm.datasets.video_writer import \
     write_video as _write_video  # noqa: E402
 from demo_tools import (DEMO_CONFIG, run_tool,  # noqa: E402
                         small_demo_options)
+from downstream_fixtures import (downstream_cfg, helpers,  # noqa: E402,F401
+                                 one_torch_thread, tiny_videos)
 from mmaction.utils import register_all_modules  # noqa: E402
 
 register_all_modules(init_default_scope=True)

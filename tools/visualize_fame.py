@@ -499,13 +499,6 @@ def _stack(views: List[torch.Tensor], names: List[str]) -> torch.Tensor:
 # --------------------------------------------------------------------------- #
 # Main
 # --------------------------------------------------------------------------- #
-def seed_everything(seed: int) -> None:
-    import random
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-
-
 def explain_batch(batch_index: int, permutation: List[int],
                   fame: FAME) -> None:
     """Print what a batch of one or clips keeping their background mean."""
@@ -524,7 +517,8 @@ def explain_batch(batch_index: int, permutation: List[int],
 def run(args: argparse.Namespace) -> List[Tuple[str, str]]:
     """Write the pictures; return ``(png, gif)`` paths per batch."""
     from mmengine.registry import init_default_scope
-    seed_everything(args.seed)
+    from mmengine.runner import set_random_seed
+    set_random_seed(args.seed)  # random, numpy, torch (and CUDA)
     cfg = load_config(args)
     init_default_scope(cfg.get('default_scope', 'mmaction') if cfg else
                        'mmaction')

@@ -11,19 +11,16 @@ import numpy as np
 import pytest
 
 from fame_mm.datasets import synthetic_motion as sm
+from fame_mm.datasets.synthetic_motion import generate as sm_generate
 from fame_mm.datasets.synthetic_motion import (
     BACKGROUND_FAMILIES, MOTION_CLASSES, generate_motion_dataset,
     render_background, render_motion_sample, render_motion_video)
 
 REPO_ROOT = os.path.dirname(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-# Child processes load the module file directly: importing the fame_mm
-# package pulls in torch and mmaction2 (seconds), which it does not need.
-_LOAD_MODULE = (
-    'import importlib.util, sys; '
-    'spec = importlib.util.spec_from_file_location("synthetic_motion", '
-    f'{sm.__file__!r}); sm = importlib.util.module_from_spec(spec); '
-    'spec.loader.exec_module(sm)\n')
+# Child processes import the module through the package, as users do.
+_LOAD_MODULE = ('import sys\n'
+                'from fame_mm.datasets import synthetic_motion as sm\n')
 T, H, W = 32, 64, 64
 # (index, background_family) pairs: every family, several objects.
 CASES = [(0, 0), (1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (17, 2), (42, 0)]
@@ -366,24 +363,24 @@ def test_splits_differ_and_coexist(tmp_path):
 def test_interrupted_run_is_not_complete(tmp_path, monkeypatch):
     out = str(tmp_path)
     kw = dict(DS_KW, num_videos=6)
-    real_write, calls = sm._write_mp4, []
+    real_write, calls = sm_generate.write_video, []
 
-    def failing_write(path, frames, fps):
+    def failing_write(path, frames, **kwargs):
         calls.append(path)
         if len(calls) == 4:  # dies half-way through writing the 4th video
             with open(path, 'wb') as f:
                 f.write(b'\0' * 100)
             raise KeyboardInterrupt('simulated interruption')
-        real_write(path, frames, fps)
+        real_write(path, frames, **kwargs)
 
-    monkeypatch.setattr(sm, '_write_mp4', failing_write)
+    monkeypatch.setattr(sm_generate, 'write_video', failing_write)
     with pytest.raises(KeyboardInterrupt):
         generate_motion_dataset(out, **kw)
     assert not os.path.exists(os.path.join(out, 'train_list.txt'))
     assert not os.path.exists(os.path.join(out, 'train_meta.json'))
     final = [n for n in _videos(out) if re.fullmatch(r'train_\d+\.mp4', n)]
     assert final == [f'train_{i:05d}.mp4' for i in range(3)]  # no partial
-    monkeypatch.setattr(sm, '_write_mp4', real_write)
+    monkeypatch.setattr(sm_generate, 'write_video', real_write)
     ann = generate_motion_dataset(out, **kw)
     assert len(_read_list(ann)) == 6
     assert _videos(out) == [f'train_{i:05d}.mp4' for i in range(6)]
@@ -394,13 +391,27 @@ def test_interrupted_regeneration_invalidates_old_dataset(
     out = str(tmp_path)
     ann = generate_motion_dataset(out, **dict(DS_KW, num_videos=4))
 
-    def failing_write(path, frames, fps):
+    def failing_write(path, frames, **kwargs):
         raise KeyboardInterrupt('simulated interruption')
 
-    monkeypatch.setattr(sm, '_write_mp4', failing_write)
+    monkeypatch.setattr(sm_generate, 'write_video', failing_write)
     with pytest.raises(KeyboardInterrupt):
         generate_motion_dataset(out, **dict(DS_KW, num_videos=4, num_frames=7))
     assert not os.path.exists(ann)  # the old data no longer looks complete
+
+
+def test_regeneration_removes_temporaries_of_killed_run(tmp_path):
+    """A killed run leaves the generator's and the shared writer's
+    temporaries; the next generation of that split removes them only."""
+    out = str(tmp_path)
+    os.makedirs(os.path.join(out, 'videos'))
+    left = ['.train_00003.tmp77.mp4', '..train_00003.tmp77.mp4.77.part.mp4']
+    other = ['..val_00001.tmp77.mp4.77.part.mp4', 'val_00001.mp4']
+    for name in left + other:
+        open(os.path.join(out, 'videos', name), 'wb').close()
+    generate_motion_dataset(out, 2, split='train', **TINY)
+    assert _videos(out) == sorted(other + ['train_00000.mp4',
+                                           'train_00001.mp4'])
 
 
 def test_background_label_correlation_one(tmp_path):

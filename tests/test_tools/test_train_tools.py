@@ -9,7 +9,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 # demo_run (two epochs of the demo pretraining) is a session fixture of
-# tests/conftest.py, shared with tests/test_downstream.
+# tests/conftest.py, shared with the downstream tests.
 
 
 def logged_losses(output):

@@ -18,6 +18,8 @@ from fame_mm.models.utils.backbone_checkpoint import (BackboneCheckpointError,
                                                       load_backbone_weights,
                                                       read_state_dict)
 
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
+
 I3D_CONFIGS = [
     'finetune_ucf101', 'finetune_hmdb51', 'finetune_diving48',
     'linear_ucf101', 'linear_hmdb51', 'retrieval_ucf101', 'retrieval_hmdb51',

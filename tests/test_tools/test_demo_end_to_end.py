@@ -16,6 +16,8 @@ from demo_tools import finish_tool, start_tool
 
 from fame_mm.models.utils.backbone_checkpoint import read_state_dict
 
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
+
 FINETUNE = 'configs/fame/finetune_demo.py'
 RETRIEVAL = 'configs/fame/retrieval_demo.py'
 TEST_VIDEOS = 8

@@ -3,6 +3,8 @@ import pytest
 import torch
 from mmaction.registry import DATASETS
 
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
+
 PIPELINE = [
     dict(type='CheckedDecordInit'),
     dict(type='SampleFrames', clip_len=2, frame_interval=1, num_clips=1,

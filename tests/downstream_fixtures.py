@@ -4,6 +4,9 @@ The real-dataset configs (UCF101, HMDB51, Diving48) are loaded as written and
 only their data paths and sizes are overridden: 4-frame clips at 32 x 32 from
 a handful of generated mp4 files, so that a train or test iteration takes a
 fraction of a second on a CPU.
+
+tests/conftest.py shares the fixtures with every test folder; modules that
+run models use ``one_torch_thread`` (``pytest.mark.usefixtures``).
 """
 import os.path as osp
 import uuid
@@ -19,8 +22,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 CONFIG_DIR = osp.join(
-    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
-    'fame')
+    osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs', 'fame')
 
 NUM_CLASSES = 2
 CLIP_LEN = 4
@@ -32,7 +34,7 @@ def config_path(name: str) -> str:
     return osp.join(CONFIG_DIR, f'{name}.py')
 
 
-@pytest.fixture(scope='module', autouse=True)
+@pytest.fixture(scope='module')
 def one_torch_thread():
     """One intra-op thread: on the 2 shared cores, OpenMP spinning against
     other processes makes 2 threads up to 20x slower than 1."""
@@ -223,8 +225,7 @@ def count_different(actual: dict, expected: dict) -> int:
 
 @pytest.fixture(scope='session')
 def helpers():
-    """The plain helper functions of this conftest, for the test modules
-    (which cannot import it under ``--import-mode=importlib``)."""
+    """The plain helper functions of this module, for the test modules."""
     return SimpleNamespace(
         snapshot_hook=snapshot_hook,
         runner_log=runner_log,

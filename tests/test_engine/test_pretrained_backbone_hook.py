@@ -2,7 +2,7 @@
 
 A tiny finetuning (finetune_ucf101.py on generated videos, one iteration per
 epoch) with the demo pretraining checkpoint. ``ModelSnapshotHook``
-(conftest.py) copies the model just before the first iteration a run
+(tests/downstream_fixtures.py) copies the model just before the first iteration a run
 executes, i.e. the weights training really starts from.
 """
 import pytest
@@ -11,6 +11,8 @@ from mmengine.runner import Runner
 
 from fame_mm.models.utils.backbone_checkpoint import (BackboneCheckpointError,
                                                       read_state_dict)
+
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 
 def train_finetune(downstream_cfg, work_dir, max_epochs=1, **options):

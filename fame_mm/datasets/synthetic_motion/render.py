@@ -1,4 +1,4 @@
-"""Procedural "synthetic motion" videos: demo dataset and bias benchmark.
+"""Rendering of the procedural "synthetic motion" videos (numpy, no I/O).
 
 Every video shows one textured object (disc, square, triangle, pentagon or
 hexagon with a random colour, texture and orientation) moving over a STATIC
@@ -23,31 +23,21 @@ with that probability, so that a model can "cheat" from the background; 0
 means independent.
 
 Rendering is pure numpy and deterministic: the same arguments give
-byte-identical frames. Only :func:`generate_motion_dataset` (which writes mp4
-files) needs OpenCV, imported lazily.
+byte-identical frames. Writing the videos to disk is
+:mod:`fame_mm.datasets.synthetic_motion.generate`.
 """
 from __future__ import annotations
 
 import colorsys
 import hashlib
-import json
-import os
-import re
-import sys
 from typing import Any
 
 import numpy as np
 
-try:  # POSIX only; without it concurrent callers are not serialised.
-    import fcntl
-except ImportError:  # pragma: no cover
-    fcntl = None
-
 __all__ = [
     'MOTION_CLASSES', 'BACKGROUND_FAMILIES', 'OBJECT_SHAPES',
-    'GENERATOR_VERSION', 'LOCK_FILENAME', 'render_background',
-    'render_motion_sample', 'render_motion_video', 'generate_motion_dataset',
-    'label_correlation_for_rate'
+    'GENERATOR_VERSION', 'render_background', 'render_motion_sample',
+    'render_motion_video', 'label_correlation_for_rate'
 ]
 
 MOTION_CLASSES: tuple[str, ...] = ('left', 'right', 'up', 'down',
@@ -60,7 +50,6 @@ OBJECT_SHAPES: tuple[str, ...] = ('disc', 'square', 'triangle', 'pentagon',
                                   'hexagon')
 # Bump when the rendering changes: existing datasets are then regenerated.
 GENERATOR_VERSION = 2
-LOCK_FILENAME = '.synthetic_motion.lock'
 # Object circumradius as a fraction of min(H, W), drawn per video.
 OBJECT_RADIUS = (0.18, 0.22)
 
@@ -75,7 +64,6 @@ _SHAPE_SIDES = dict(disc=0, square=4, triangle=3, pentagon=5, hexagon=6)
 _SHAPE_SCALE = dict(
     disc=1.0, square=1.1, triangle=1.25, pentagon=1.05, hexagon=1.0)
 _TEXTURES = ('stripes', 'checker', 'rings', 'spots')
-_SPLIT_RE = re.compile(r'^[A-Za-z0-9_\-]+$')
 
 
 # --- helpers ---
@@ -530,7 +518,7 @@ def render_motion_video(index: int, label: int, background_family: int,
                                 num_frames, height, width)[0]
 
 
-# --- dataset ---
+# --- labels and background families of a split ---
 def _split_seed(seed: int, split: str) -> int:
     """Per-split video seed (63 bits), the same in every process."""
     text = f'fame_mm.synthetic_motion:{int(seed)}:{split}'
@@ -572,213 +560,3 @@ def label_correlation_for_rate(rate: float, num_families: int) -> float:
     if not chance - 1e-9 <= rate <= 1.0:
         raise ValueError(f'rate must be in [1/{num_families}, 1], got {rate}')
     return max(0.0, (rate - chance) / (1.0 - chance))
-
-
-def _write_mp4(path: str, frames: np.ndarray, fps: int) -> None:
-    """Write RGB uint8 frames (T, H, W, 3) as mp4 ('mp4v') with OpenCV."""
-    import cv2  # lazy: rendering does not need OpenCV
-
-    height, width = frames.shape[1:3]
-    fourcc = cv2.VideoWriter_fourcc(*'mp4v')
-    writer = cv2.VideoWriter(path, fourcc, float(fps), (width, height))
-    if not writer.isOpened():
-        raise RuntimeError(f'cv2.VideoWriter could not open {path!r}')
-    try:
-        for frame in frames:
-            writer.write(np.ascontiguousarray(frame[..., ::-1]))  # to BGR
-    finally:
-        writer.release()
-    if not os.path.isfile(path) or os.path.getsize(path) == 0:
-        raise RuntimeError(f'cv2.VideoWriter wrote nothing to {path!r}')
-
-
-def _load_json(path: str) -> Any:
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
-
-
-def _is_complete(out_dir: str, ann_file: str, meta_file: str,
-                 args: dict) -> bool:
-    """Annotation present, meta records ``args``, every video present."""
-    if not os.path.isfile(ann_file):
-        return False
-    meta = _load_json(meta_file)
-    if not isinstance(meta, dict) or meta.get('args') != args:
-        return False
-    videos = meta.get('videos', [])
-    return len(videos) == args['num_videos'] and all(
-        os.path.isfile(os.path.join(out_dir, v['filename'])) for v in videos)
-
-
-def _atomic_write_text(path: str, text: str) -> None:
-    tmp = f'{path}.tmp{os.getpid()}'
-    with open(tmp, 'w') as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def _generate(out_dir: str, ann_file: str, meta_file: str,
-              args: dict) -> None:
-    """Write every file of one split; called with the lock held."""
-    split = args['split']
-    video_dir = os.path.join(out_dir, 'videos')
-    os.makedirs(video_dir, exist_ok=True)
-    # Invalidate first, so that an interrupted run never looks complete.
-    for path in (ann_file, meta_file):
-        if os.path.exists(path):
-            os.remove(path)
-    num_videos = args['num_videos']
-    digits = max(5, len(str(num_videos - 1)))
-    names = [f'{split}_{i:0{digits}d}.mp4' for i in range(num_videos)]
-    # Remove stale videos and temporaries of this split (not other splits).
-    own = re.compile(rf'^\.?{re.escape(split)}_\d+(\.tmp\d+)?\.mp4$')
-    keep = set(names)
-    for name in os.listdir(video_dir):
-        if own.match(name) and name not in keep:
-            os.remove(os.path.join(video_dir, name))
-
-    video_seed = _split_seed(args['seed'], split)
-    assignment = _assign(video_seed, num_videos, args['num_classes'],
-                         args['num_background_families'],
-                         args['background_label_correlation'])
-    videos = []
-    from mmengine.utils import ProgressBar  # lazy: rendering needs none
-    # On stderr: stdout stays free for the callers' own output.
-    print(f'Writing {num_videos} generated videos ({split}) to {video_dir} '
-          '(first use only)', file=sys.stderr)
-    progress = ProgressBar(num_videos, file=sys.stderr)
-    for index, (name, (label, family)) in enumerate(zip(names, assignment)):
-        frames = render_motion_video(index, label, family, video_seed,
-                                     args['num_frames'], args['height'],
-                                     args['width'])
-        tmp = os.path.join(video_dir, f'.{name[:-4]}.tmp{os.getpid()}.mp4')
-        _write_mp4(tmp, frames, args['fps'])
-        os.replace(tmp, os.path.join(video_dir, name))
-        videos.append(
-            dict(
-                filename=f'videos/{name}',
-                label=label,
-                label_name=MOTION_CLASSES[label],
-                background_family=family,
-                background_family_name=BACKGROUND_FAMILIES[family]))
-        progress.update()
-    meta = dict(
-        args=args,
-        video_seed=video_seed,
-        classes=list(MOTION_CLASSES[:args['num_classes']]),
-        background_families=list(
-            BACKGROUND_FAMILIES[:args['num_background_families']]),
-        videos=videos)
-    _atomic_write_text(meta_file, json.dumps(meta, indent=1))
-    lines = ''.join(f"{v['filename']} {v['label']}\n" for v in videos)
-    _atomic_write_text(ann_file, lines)  # last: marks a complete split
-
-
-def generate_motion_dataset(out_dir: str,
-                            num_videos: int,
-                            seed: int = 0,
-                            num_classes: int = 8,
-                            num_frames: int = 32,
-                            height: int = 64,
-                            width: int = 64,
-                            fps: int = 25,
-                            num_background_families: int = 4,
-                            background_label_correlation: float = 0.0,
-                            split: str = 'train') -> str:
-    """Write a synthetic motion dataset in mmaction2 ``VideoDataset`` format.
-
-    Files, relative to ``out_dir``:
-
-    * ``videos/{split}_{index:05d}.mp4``: mp4 ('mp4v') of T frames, H x W;
-    * ``{split}_meta.json``: ``args`` (every argument and
-      ``generator_version``), ``video_seed``, ``classes``,
-      ``background_families`` and ``videos``: per video ``filename``,
-      ``label``, ``label_name``, ``background_family`` and
-      ``background_family_name``;
-    * ``{split}_list.txt``: one line ``videos/{split}_{index:05d}.mp4 LABEL``
-      per video, written last (atomically): it marks a complete split.
-
-    Labels are ``index % num_classes`` (balanced). Video ``index`` is
-    :func:`render_motion_video` with ``seed=meta['video_seed']``, a hash of
-    ``(seed, split)``: splits with the same seed hold different videos and
-    can share ``out_dir``. With probability ``background_label_correlation``
-    a video's background family is ``label % num_background_families``,
-    otherwise it is uniform over the first ``num_background_families`` of
-    :data:`BACKGROUND_FAMILIES` (so it may still equal the tied one).
-
-    Idempotent: if the annotation exists and the meta records the same
-    arguments (and all videos exist), nothing is written; otherwise the
-    split is regenerated. Process-safe: concurrent callers (e.g. DDP ranks)
-    serialise on an ``fcntl.flock`` of ``out_dir/`` :data:`LOCK_FILENAME`;
-    the ones that waited then find the finished data.
-
-    Args:
-        out_dir: Output folder, created if missing.
-        num_videos: Number of videos (>= 1).
-        seed: Seed (>= 0).
-        num_classes: Use the first ``num_classes`` of :data:`MOTION_CLASSES`
-            (1..8). Default 8: translation, rotation and zoom; 4 gives the
-            translation-only subset.
-        num_frames: Frames per video T (>= 2).
-        height: Frame height H (>= 16; even sizes suit mp4 best).
-        width: Frame width W (>= 16).
-        fps: Frame rate stored in the mp4 files.
-        num_background_families: Background families used (1..8).
-        background_label_correlation: Probability in [0, 1] that a video's
-            background family is tied to its label.
-        split: Split name (letters, digits, '_', '-'), used in file names.
-
-    Returns:
-        The annotation file, ``os.path.join(out_dir, f'{split}_list.txt')``.
-    """
-    if num_videos < 1:
-        raise ValueError(f'num_videos must be >= 1, got {num_videos}')
-    if not 1 <= num_classes <= len(MOTION_CLASSES):
-        raise ValueError(f'num_classes must be in [1, {len(MOTION_CLASSES)}]'
-                         f', got {num_classes}')
-    if not 1 <= num_background_families <= len(BACKGROUND_FAMILIES):
-        raise ValueError('num_background_families must be in [1, '
-                         f'{len(BACKGROUND_FAMILIES)}], '
-                         f'got {num_background_families}')
-    if not 0.0 <= background_label_correlation <= 1.0:
-        raise ValueError('background_label_correlation must be in [0, 1], '
-                         f'got {background_label_correlation}')
-    if seed < 0 or num_frames < 2 or fps < 1:
-        raise ValueError('need seed >= 0, num_frames >= 2 and fps >= 1, '
-                         f'got {seed}, {num_frames}, {fps}')
-    if not _SPLIT_RE.match(split):
-        raise ValueError(
-            f'split must match {_SPLIT_RE.pattern}, got {split!r}')
-    _check_size(height, width)
-    args = dict(
-        num_videos=int(num_videos),
-        seed=int(seed),
-        num_classes=int(num_classes),
-        num_frames=int(num_frames),
-        height=int(height),
-        width=int(width),
-        fps=int(fps),
-        num_background_families=int(num_background_families),
-        background_label_correlation=float(background_label_correlation),
-        split=split,
-        generator_version=GENERATOR_VERSION)
-    ann_file = os.path.join(out_dir, f'{split}_list.txt')
-    meta_file = os.path.join(out_dir, f'{split}_meta.json')
-    if _is_complete(out_dir, ann_file, meta_file, args):  # fast, no lock
-        return ann_file
-    os.makedirs(out_dir, exist_ok=True)
-    with open(os.path.join(out_dir, LOCK_FILENAME), 'a+') as lock:
-        if fcntl is not None:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-        try:
-            if not _is_complete(out_dir, ann_file, meta_file, args):
-                _generate(out_dir, ann_file, meta_file, args)
-        finally:
-            if fcntl is not None:
-                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
-    return ann_file
