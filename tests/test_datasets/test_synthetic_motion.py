@@ -598,3 +598,64 @@ def test_generation_reports_progress(tmp_path, capsys):
     generate_motion_dataset(
         str(tmp_path), num_videos=3, num_frames=4, height=32, width=32)
     assert capsys.readouterr().err == ''  # complete: nothing written
+
+
+# --- shared appearances (num_appearances) ---
+def _static_background(frames, alpha):
+    """First frame where no frame shows the object, (N, 3) uint8."""
+    return frames[0][alpha.max(0) == 0]
+
+
+def test_shared_appearance_differs_only_in_motion():
+    a = render_motion_sample(0, 0, 2, 11, 8, 32, 32, appearance=(5, 0))
+    b = render_motion_sample(1, 1, 2, 11, 8, 32, 32, appearance=(5, 0))
+    c = render_motion_sample(2, 1, 2, 11, 8, 32, 32, appearance=(5, 1))
+    outside = (a[1].max(0) == 0) & (b[1].max(0) == 0) & (c[1].max(0) == 0)
+    assert outside.sum() > 100
+    assert np.array_equal(a[0][0][outside], b[0][0][outside])
+    assert not np.array_equal(a[0][0][outside], c[0][0][outside])
+    assert not np.array_equal(a[1], b[1])  # the motion differs
+    # The same looks: the object's colours agree where both cover a pixel.
+    both = (a[1][0] == 1) & (b[1][0] == 1)
+    assert np.isin(a[0][0][both].reshape(-1, 3), b[0][0].reshape(-1, 3)).all()
+    # Without `appearance` nothing changes: the looks follow the index.
+    own = render_motion_sample(0, 0, 2, 11, 8, 32, 32)
+    assert not np.array_equal(own[0], a[0])
+
+
+def test_num_appearances_groups_and_splits(tmp_path):
+    out = str(tmp_path)
+    kw = dict(num_classes=4, num_background_families=3, num_appearances=2,
+              **TINY)
+    generate_motion_dataset(out, 12, split='train', **kw)
+    generate_motion_dataset(out, 4, split='test', **kw)
+    train = _read_meta(out, 'train')['videos']
+    test = _read_meta(out, 'test')['videos']
+    # groups of num_classes videos, one per class, appearance g % 2
+    assert [v['appearance'] for v in train] == [0] * 4 + [1] * 4 + [0] * 4
+    assert [v['label'] for v in train[:4]] == [0, 1, 2, 3]
+    assert all(v['background_family'] == v['appearance'] % 3 for v in train)
+    assert _read_meta(out, 'train')['args']['num_appearances'] == 2
+    decord = pytest.importorskip('decord')
+
+    def first_frame(video):
+        reader = decord.VideoReader(os.path.join(out, video['filename']))
+        return reader[0].asnumpy().astype(int)
+
+    # the test split shares the train split's appearances (same seed):
+    # its video 0 is much closer to train video 0 than to train video 4
+    same = np.abs(first_frame(test[0]) - first_frame(train[0])).mean()
+    other = np.abs(first_frame(test[0]) - first_frame(train[4])).mean()
+    assert same < other / 3
+
+
+def test_num_appearances_bad_arguments(tmp_path):
+    with pytest.raises(ValueError, match='num_appearances'):
+        generate_motion_dataset(str(tmp_path), 4, num_appearances=-1, **TINY)
+    with pytest.raises(ValueError, match='background_label_correlation'):
+        generate_motion_dataset(
+            str(tmp_path),
+            4,
+            num_appearances=2,
+            background_label_correlation=0.5,
+            **TINY)

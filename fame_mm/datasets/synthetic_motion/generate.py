@@ -12,13 +12,14 @@ import json
 import os
 import re
 import sys
-from typing import Any
+from typing import Any, Optional
 
 from mmengine.utils import ProgressBar
 
 from ..video_writer import write_video
 from .render import (BACKGROUND_FAMILIES, GENERATOR_VERSION, MOTION_CLASSES,
-                     _assign, _check_size, _split_seed, render_motion_video)
+                     _assign, _check_size, _split_seed, appearance_seed,
+                     render_motion_video)
 
 try:  # POSIX only; without it concurrent callers are not serialised.
     import fcntl
@@ -75,6 +76,17 @@ def _remove_stale_videos(video_dir: str, split: str, keep: set) -> None:
             os.remove(os.path.join(video_dir, name))
 
 
+def _appearance(index: int, args: dict) -> Optional[int]:
+    """Shared appearance of video ``index``, or None (its own).
+
+    With ``num_appearances`` A > 0, videos ``g * C .. g * C + C - 1`` (C
+    classes, one video per class) share appearance ``g % A``.
+    """
+    if not args['num_appearances']:
+        return None
+    return (index // args['num_classes']) % args['num_appearances']
+
+
 def _write_videos(video_dir: str, names: list[str],
                   assignment: list[tuple[int, int]], video_seed: int,
                   args: dict) -> list[dict]:
@@ -85,9 +97,14 @@ def _write_videos(video_dir: str, names: list[str],
     progress = ProgressBar(len(names), file=sys.stderr)
     videos = []
     for index, (name, (label, family)) in enumerate(zip(names, assignment)):
-        frames = render_motion_video(index, label, family, video_seed,
-                                     args['num_frames'], args['height'],
-                                     args['width'])
+        appearance = _appearance(index, args)
+        if appearance is not None:
+            family = appearance % args['num_background_families']
+        frames = render_motion_video(
+            index, label, family, video_seed, args['num_frames'],
+            args['height'], args['width'],
+            None if appearance is None else
+            (appearance_seed(args['seed']), appearance))
         # Under a temporary name first: a partial video never looks final.
         tmp = os.path.join(video_dir, f'.{name[:-4]}.tmp{os.getpid()}.mp4')
         write_video(tmp, frames, fps=args['fps'], codec='mp4v')
@@ -98,7 +115,8 @@ def _write_videos(video_dir: str, names: list[str],
                 label=label,
                 label_name=MOTION_CLASSES[label],
                 background_family=family,
-                background_family_name=BACKGROUND_FAMILIES[family]))
+                background_family_name=BACKGROUND_FAMILIES[family],
+                appearance=appearance))
         progress.update()
     return videos
 
@@ -144,7 +162,8 @@ def generate_motion_dataset(out_dir: str,
                             fps: int = 25,
                             num_background_families: int = 4,
                             background_label_correlation: float = 0.0,
-                            split: str = 'train') -> str:
+                            split: str = 'train',
+                            num_appearances: int = 0) -> str:
     """Write a synthetic motion dataset in mmaction2 ``VideoDataset`` format.
 
     Files, relative to ``out_dir``:
@@ -153,8 +172,8 @@ def generate_motion_dataset(out_dir: str,
     * ``{split}_meta.json``: ``args`` (every argument and
       ``generator_version``), ``video_seed``, ``classes``,
       ``background_families`` and ``videos``: per video ``filename``,
-      ``label``, ``label_name``, ``background_family`` and
-      ``background_family_name``;
+      ``label``, ``label_name``, ``background_family``,
+      ``background_family_name`` and ``appearance`` (None: its own);
     * ``{split}_list.txt``: one line ``videos/{split}_{index:05d}.mp4 LABEL``
       per video, written last (atomically): it marks a complete split.
 
@@ -187,6 +206,13 @@ def generate_motion_dataset(out_dir: str,
         background_label_correlation: Probability in [0, 1] that a video's
             background family is tied to its label.
         split: Split name (letters, digits, '_', '-'), used in file names.
+        num_appearances: 0 (default): every video draws its own background
+            and object. A > 0: the videos come in groups of
+            ``num_classes``, one per class, and group g has the looks of
+            shared appearance ``g % A`` (background family ``g % A %
+            num_background_families``); the appearances are the same in
+            every split with this ``seed``. Videos of a group then differ
+            only in their motion, so telling them apart needs it.
 
     Returns:
         The annotation file, ``os.path.join(out_dir, f'{split}_list.txt')``.
@@ -203,6 +229,13 @@ def generate_motion_dataset(out_dir: str,
     if not 0.0 <= background_label_correlation <= 1.0:
         raise ValueError('background_label_correlation must be in [0, 1], '
                          f'got {background_label_correlation}')
+    if num_appearances < 0 or (num_appearances
+                               and background_label_correlation):
+        raise ValueError(
+            'num_appearances must be >= 0, and 0 when '
+            'background_label_correlation > 0 (a shared appearance fixes '
+            f'the background), got {num_appearances}, '
+            f'{background_label_correlation}')
     if seed < 0 or num_frames < 2 or fps < 1:
         raise ValueError('need seed >= 0, num_frames >= 2 and fps >= 1, '
                          f'got {seed}, {num_frames}, {fps}')
@@ -221,6 +254,7 @@ def generate_motion_dataset(out_dir: str,
         num_background_families=int(num_background_families),
         background_label_correlation=float(background_label_correlation),
         split=split,
+        num_appearances=int(num_appearances),
         generator_version=GENERATOR_VERSION)
     ann_file = os.path.join(out_dir, f'{split}_list.txt')
     meta_file = os.path.join(out_dir, f'{split}_meta.json')

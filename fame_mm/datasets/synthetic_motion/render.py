@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import colorsys
 import hashlib
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
 __all__ = [
     'MOTION_CLASSES', 'BACKGROUND_FAMILIES', 'OBJECT_SHAPES',
     'GENERATOR_VERSION', 'render_background', 'render_motion_sample',
+    'appearance_seed',
     'render_motion_video', 'label_correlation_for_rate'
 ]
 
@@ -58,6 +59,7 @@ OBJECT_RADIUS = (0.18, 0.22)
 _STREAM_BACKGROUND = 1
 _STREAM_OBJECT = 2
 _STREAM_FAMILY = 3
+_STREAM_MOTION = 4  # the motion, when the appearance is shared (appearance=)
 
 _SHAPE_SIDES = dict(disc=0, square=4, triangle=3, pentagon=5, hexagon=6)
 # Circumradius multipliers giving roughly similar visual sizes.
@@ -434,9 +436,16 @@ def _trajectory(rng: np.random.Generator, label: int, num_frames: int,
     return centre.astype(np.float32), scale.astype(np.float32)
 
 
-def render_motion_sample(index: int, label: int, background_family: int,
-                         seed: int, num_frames: int, height: int,
-                         width: int) -> tuple[np.ndarray, np.ndarray]:
+def render_motion_sample(
+        index: int,
+        label: int,
+        background_family: int,
+        seed: int,
+        num_frames: int,
+        height: int,
+        width: int,
+        appearance: Optional[tuple[int, int]] = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Render one video together with the object's coverage.
 
     Args:
@@ -449,6 +458,11 @@ def render_motion_sample(index: int, label: int, background_family: int,
         num_frames: Number of frames T (>= 2).
         height: Frame height H (>= 16).
         width: Frame width W (>= 16).
+        appearance: ``(seed, index)`` of a shared appearance: the
+            background and the object's looks are drawn from it instead of
+            from ``(seed, index)``, and the motion from a stream of its own,
+            so videos with the same ``appearance`` differ only in their
+            motion. ``None`` (default): each video its own appearance.
 
     Returns:
         ``(frames, alpha)``: frames, uint8 (T, H, W, 3) RGB; alpha, float32
@@ -463,11 +477,16 @@ def render_motion_sample(index: int, label: int, background_family: int,
     if index < 0 or seed < 0:
         raise ValueError(f'index and seed must be >= 0, got {index}, {seed}')
     _check_size(height, width)
-    bg = _background_float(index, background_family, seed, height, width)
+    looks_seed, looks_index = (seed, index) if appearance is None else (
+        int(appearance[0]), int(appearance[1]))
+    bg = _background_float(looks_index, background_family, looks_seed,
+                           height, width)
     bg_q = np.rint(bg)  # quantised once: equals render_background
-    rng = _rng(seed, index, _STREAM_OBJECT)
+    rng = _rng(looks_seed, looks_index, _STREAM_OBJECT)
     bg_mean = bg.reshape(-1, 3).mean(0)
     obj = _sample_object(rng, bg_mean, float(min(height, width)))
+    if appearance is not None:
+        rng = _rng(seed, index, _STREAM_MOTION)
     centre, scale = _trajectory(rng, label, num_frames, height, width,
                                 obj['radius'])
 
@@ -503,9 +522,15 @@ def render_motion_sample(index: int, label: int, background_family: int,
     return frames, alpha
 
 
-def render_motion_video(index: int, label: int, background_family: int,
-                        seed: int, num_frames: int, height: int,
-                        width: int) -> np.ndarray:
+def render_motion_video(
+        index: int,
+        label: int,
+        background_family: int,
+        seed: int,
+        num_frames: int,
+        height: int,
+        width: int,
+        appearance: Optional[tuple[int, int]] = None) -> np.ndarray:
     """Render one synthetic motion video.
 
     Arguments as in :func:`render_motion_sample`, which also returns the
@@ -515,7 +540,7 @@ def render_motion_video(index: int, label: int, background_family: int,
         uint8 array of shape (T, H, W, 3), RGB.
     """
     return render_motion_sample(index, label, background_family, seed,
-                                num_frames, height, width)[0]
+                                num_frames, height, width, appearance)[0]
 
 
 # --- labels and background families of a split ---
@@ -524,6 +549,11 @@ def _split_seed(seed: int, split: str) -> int:
     text = f'fame_mm.synthetic_motion:{int(seed)}:{split}'
     digest = hashlib.sha256(text.encode()).digest()
     return int.from_bytes(digest[:8], 'little') >> 1
+
+
+def appearance_seed(seed: int) -> int:
+    """Seed of the shared appearances (63 bits): the same for every split."""
+    return _split_seed(seed, ':appearance')
 
 
 def _assign(video_seed: int, num_videos: int, num_classes: int,
