@@ -7,9 +7,10 @@
 #       work_dirs/finetune_demo/epoch_20.pth
 # Random-initialisation baseline: add --cfg-options pretrained=None
 _base_ = [
-    '../_base_/models/inception_i3d.py', '../_base_/datasets/fame_demo.py',
+    '../_base_/models/inception_i3d_finetune.py',
+    '../_base_/datasets/fame_demo.py',
     '../_base_/schedules/finetune_step_150e.py',
-    '../_base_/downstream_runtime.py'
+    '../_base_/downstream_runtime.py',
 ]
 
 pretrained = 'work_dirs/pretrain_demo/epoch_10.pth'

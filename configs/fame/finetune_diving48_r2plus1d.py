@@ -2,9 +2,10 @@
 # finetune_ucf101_r2plus1d.py); mmaction2's Diving48 layout.
 #   tools/dist_train.sh configs/fame/finetune_diving48_r2plus1d.py 4
 _base_ = [
-    '../_base_/models/r2plus1d_r18.py', '../_base_/datasets/diving48.py',
+    '../_base_/models/r2plus1d_r18_finetune.py',
+    '../_base_/datasets/diving48.py',
     '../_base_/schedules/finetune_step_150e.py',
-    '../_base_/downstream_runtime.py'
+    '../_base_/downstream_runtime.py',
 ]
 
 pretrained = 'work_dirs/pretrain_k400_r2plus1d/epoch_200.pth'

@@ -3,9 +3,10 @@
 #   tools/dist_train.sh configs/fame/finetune_hmdb51.py 4
 # Other splits: SPLIT=2 tools/dist_train.sh configs/fame/finetune_hmdb51.py 4
 _base_ = [
-    '../_base_/models/inception_i3d.py', '../_base_/datasets/hmdb51.py',
+    '../_base_/models/inception_i3d_finetune.py',
+    '../_base_/datasets/hmdb51.py',
     '../_base_/schedules/finetune_step_150e.py',
-    '../_base_/downstream_runtime.py'
+    '../_base_/downstream_runtime.py',
 ]
 
 model = dict(cls_head=dict(num_classes=51))

@@ -3,9 +3,10 @@
 # (It lists the bases of finetune_hmdb51.py itself: inheriting that config
 # would make a chain of 4 config files.)
 _base_ = [
-    '../_base_/models/inception_i3d.py', '../_base_/datasets/hmdb51.py',
+    '../_base_/models/inception_i3d_finetune.py',
+    '../_base_/datasets/hmdb51.py',
     '../_base_/schedules/finetune_step_150e.py',
-    '../_base_/downstream_runtime.py'
+    '../_base_/downstream_runtime.py',
 ]
 
 model = dict(

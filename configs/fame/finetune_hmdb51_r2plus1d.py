@@ -3,9 +3,10 @@
 #   tools/dist_train.sh configs/fame/finetune_hmdb51_r2plus1d.py 4
 # Other splits: SPLIT=2 tools/dist_train.sh configs/fame/finetune_hmdb51_r2plus1d.py 4
 _base_ = [
-    '../_base_/models/r2plus1d_r18.py', '../_base_/datasets/hmdb51.py',
+    '../_base_/models/r2plus1d_r18_finetune.py',
+    '../_base_/datasets/hmdb51.py',
     '../_base_/schedules/finetune_step_150e.py',
-    '../_base_/downstream_runtime.py'
+    '../_base_/downstream_runtime.py',
 ]
 
 pretrained = 'work_dirs/pretrain_k400_r2plus1d/epoch_200.pth'

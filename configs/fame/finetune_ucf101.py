@@ -7,9 +7,10 @@
 #   tools/test.py configs/fame/finetune_ucf101.py work_dirs/finetune_ucf101/best_acc_top1_epoch_*.pth
 # Other splits: SPLIT=2 tools/dist_train.sh configs/fame/finetune_ucf101.py 4
 _base_ = [
-    '../_base_/models/inception_i3d.py', '../_base_/datasets/ucf101.py',
+    '../_base_/models/inception_i3d_finetune.py',
+    '../_base_/datasets/ucf101.py',
     '../_base_/schedules/finetune_step_150e.py',
-    '../_base_/downstream_runtime.py'
+    '../_base_/downstream_runtime.py',
 ]
 
 model = dict(cls_head=dict(num_classes=101))

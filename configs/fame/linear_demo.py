@@ -9,7 +9,7 @@ _base_ = [
     '../_base_/models/inception_i3d_linear.py',
     '../_base_/datasets/fame_demo.py',
     '../_base_/schedules/linear_cosine_100e.py',
-    '../_base_/downstream_runtime.py'
+    '../_base_/downstream_runtime.py',
 ]
 
 pretrained = 'work_dirs/pretrain_demo/epoch_10.pth'

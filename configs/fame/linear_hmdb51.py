@@ -6,7 +6,7 @@ _base_ = [
     '../_base_/models/inception_i3d_linear.py',
     '../_base_/datasets/hmdb51.py',
     '../_base_/schedules/linear_cosine_100e.py',
-    '../_base_/downstream_runtime.py'
+    '../_base_/downstream_runtime.py',
 ]
 
 model = dict(cls_head=dict(num_classes=51))

@@ -8,7 +8,7 @@ _base_ = [
     '../_base_/models/inception_i3d_linear.py',
     '../_base_/datasets/ucf101.py',
     '../_base_/schedules/linear_cosine_100e.py',
-    '../_base_/downstream_runtime.py'
+    '../_base_/downstream_runtime.py',
 ]
 
 model = dict(cls_head=dict(num_classes=101))

@@ -7,7 +7,7 @@
 _base_ = [
     '../_base_/models/inception_i3d_features.py',
     '../_base_/datasets/fame_demo_retrieval.py',
-    '../_base_/downstream_runtime.py'
+    '../_base_/downstream_runtime.py',
 ]
 
 pretrained = 'work_dirs/pretrain_demo/epoch_10.pth'

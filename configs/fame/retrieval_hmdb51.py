@@ -6,5 +6,5 @@
 _base_ = [
     '../_base_/models/inception_i3d_features.py',
     '../_base_/datasets/hmdb51_retrieval.py',
-    '../_base_/downstream_runtime.py'
+    '../_base_/downstream_runtime.py',
 ]

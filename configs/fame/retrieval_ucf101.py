@@ -10,5 +10,5 @@
 _base_ = [
     '../_base_/models/inception_i3d_features.py',
     '../_base_/datasets/ucf101_retrieval.py',
-    '../_base_/downstream_runtime.py'
+    '../_base_/downstream_runtime.py',
 ]

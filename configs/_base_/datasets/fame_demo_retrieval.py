@@ -3,6 +3,7 @@
 # videos per class in the gallery, the kNN vote is among the 5 nearest.
 _base_ = './fame_demo.py'
 
+# Evaluation only: no train or val loop.
 train_dataloader = None
 val_dataloader = None
 val_evaluator = None

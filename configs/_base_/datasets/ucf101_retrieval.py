@@ -23,6 +23,10 @@ test_pipeline = [
     dict(type='PackActionInputs'),
 ]
 
+# Evaluation only: no train or val loop.
+train_dataloader = None
+val_dataloader = None
+val_evaluator = None
 test_dataloader = dict(
     batch_size=8,
     num_workers=8,

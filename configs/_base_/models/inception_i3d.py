@@ -1,7 +1,6 @@
-# Inception-v1 I3D classifier for finetuning (docs/method.md §5): mmaction2's
-# Recognizer3D + I3DHead on the FAME backbone. Grayscale 0.2 and colour
-# jitter 0.8 per clip on the device, before normalisation (no blur: it is a
-# pretraining augmentation). num_classes is set by the configs.
+# Inception-v1 I3D classifier (linear probe: ./inception_i3d_linear.py;
+# finetuning: ./inception_i3d_finetune.py): mmaction2's own
+# Recognizer3D + I3DHead on the FAME backbone (docs/method.md §5).
 custom_imports = dict(imports=['fame_mm'], allow_failed_imports=False)
 
 model = dict(
@@ -16,8 +15,9 @@ model = dict(
         init_std=0.01,
         # Test: the scores of the clips of a video are averaged.
         average_clips='score'),
-    # Kinetics-400 statistics on the [0, 1] scale (the defaults).
     data_preprocessor=dict(
-        type='ContrastiveDataPreprocessor',
-        query_augments=[],
-        batch_augments=[dict(type='ClipColorAugment', blur_prob=0.0)]))
+        type='ActionDataPreprocessor',
+        # The Kinetics-400 statistics of pretraining, on the 0-255 scale.
+        mean=[110.2, 100.64, 95.99],
+        std=[58.15, 56.47, 55.33],
+        format_shape='NCTHW'))
