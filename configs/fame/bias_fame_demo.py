@@ -30,17 +30,8 @@ model = dict(
     head=dict(in_channels=128, hid_channels=128, queue_len=128),
     momentum=0.99)
 
-max_epochs = 20  # 640 steps
+max_epochs = 20  # 640 steps; the cosine schedule ends with them
 train_cfg = dict(max_epochs=max_epochs)
-param_scheduler = [
-    dict(
-        type='CosineAnnealingLR',
-        T_max=max_epochs,
-        eta_min=0,
-        by_epoch=True,
-        begin=0,
-        end=max_epochs)
-]
 optim_wrapper = dict(optimizer=dict(lr=0.1))
 default_hooks = dict(
     logger=dict(interval=32),

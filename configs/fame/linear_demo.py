@@ -17,16 +17,6 @@ model = dict(cls_head=dict(num_classes=8))
 
 # The recipe's lr scaled linearly from 128 to 8 clips per step.
 optim_wrapper = dict(optimizer=dict(lr=0.1 * 8 / 128))
-max_epochs = 20
-train_cfg = dict(max_epochs=max_epochs)
-param_scheduler = [
-    dict(
-        type='CosineAnnealingLR',
-        T_max=max_epochs,
-        eta_min=0,
-        by_epoch=True,
-        begin=0,
-        end=max_epochs)
-]
+train_cfg = dict(max_epochs=20)  # cosine to 0 over these
 default_hooks = dict(
     checkpoint=dict(interval=5, max_keep_ckpts=1), logger=dict(interval=4))

@@ -28,17 +28,7 @@ val_evaluator = None
 test_dataloader = None
 test_evaluator = None
 
-max_epochs = 10
-train_cfg = dict(max_epochs=max_epochs)
-param_scheduler = [
-    dict(
-        type='CosineAnnealingLR',
-        T_max=max_epochs,
-        eta_min=0,
-        by_epoch=True,
-        begin=0,
-        end=max_epochs)
-]
+train_cfg = dict(max_epochs=10)  # cosine to 0 over these
 optim_wrapper = dict(optimizer=dict(lr=0.01))
 default_hooks = dict(logger=dict(interval=4))
 

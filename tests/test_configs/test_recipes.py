@@ -1,10 +1,17 @@
 """Recipe values of the pretraining, demo and bias configs (docs/method.md
 §5, README): what each config resolves to through its bases."""
 import os.path as osp
+from types import SimpleNamespace
 from typing import Any
+from unittest.mock import Mock
 
 import pytest
+import torch
 from mmengine.config import Config
+from mmengine.logging import MMLogger
+from mmengine.optim import OptimWrapper
+from mmengine.runner import Runner
+from mmengine.runner.base_loop import BaseLoop
 
 CONFIG_DIR = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
@@ -43,8 +50,6 @@ PAPER = {
     'optim_wrapper.optimizer.momentum': 0.9,
     'optim_wrapper.optimizer.weight_decay': 1e-4,
     'param_scheduler.0.type': 'CosineAnnealingLR',
-    'param_scheduler.0.T_max': 200,
-    'param_scheduler.0.end': 200,
     'train_cfg.type': 'ResumableEpochBasedTrainLoop',
     'train_cfg.max_epochs': 200,
     'train_dataloader.batch_size': 8,
@@ -74,8 +79,6 @@ RECIPES = {
     'pretrain_demo': {
         **PAPER, 'model.head.queue_len': 128,
         'model.momentum': 0.99,
-        'param_scheduler.0.T_max': 10,
-        'param_scheduler.0.end': 10,
         'train_cfg.max_epochs': 10,
         'train_dataloader.dataset.type': 'SyntheticMotionDataset',
         'train_dataloader.dataset.num_videos': 64,
@@ -90,7 +93,6 @@ RECIPES = {
         'model.momentum': 0.99,
         'model.data_preprocessor.query_augments.0.type': 'FAME',
         'optim_wrapper.optimizer.lr': 0.1,
-        'param_scheduler.0.T_max': 20,
         'train_cfg.max_epochs': 20,
         'train_dataloader.batch_size': 16,
         'train_dataloader.dataset.data_root': 'data/fame_bias',
@@ -122,7 +124,6 @@ RECIPES = {
         'model.cls_head.num_classes': 8,
         'model.data_preprocessor.type': 'ActionDataPreprocessor',
         'optim_wrapper.optimizer.lr': 0.1 * 8 / 128,
-        'param_scheduler.0.T_max': 20,
         'train_cfg.max_epochs': 20,
         'pretrained': 'work_dirs/pretrain_demo/epoch_10.pth',
     },
@@ -162,6 +163,32 @@ def test_recipe_values(name, monkeypatch):
     cfg = load(name)
     for key, expected in RECIPES[name].items():
         assert get(cfg, key) == expected, key
+
+
+@pytest.mark.parametrize('name', [
+    'pretrain_k400', 'pretrain_demo', 'bias_fame_demo', 'linear_ucf101',
+    'linear_demo'
+])
+def test_cosine_schedule_spans_the_run(name):
+    """The runner ends a scheduler without `end` at max_epochs, and the
+    cosine's T_max defaults to end - begin: lr reaches 0 in the last epoch,
+    whatever the config's epochs."""
+    cfg = load(name)
+    [scheduler] = cfg.param_scheduler
+    assert scheduler.type == 'CosineAnnealingLR'
+    assert scheduler.eta_min == 0 and scheduler.by_epoch
+    assert scheduler.begin == 0
+    assert 'end' not in scheduler and 'T_max' not in scheduler
+    runner = SimpleNamespace(
+        _train_loop=Mock(spec=BaseLoop),  # a built train loop
+        max_epochs=cfg.train_cfg.max_epochs,
+        train_dataloader=range(8),  # 8 iterations per epoch
+        logger=MMLogger.get_current_instance())
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    # What Runner.train() does once the train loop is built.
+    [built] = Runner._build_param_scheduler(runner, cfg.param_scheduler,
+                                            OptimWrapper(optimizer))
+    assert built.end == built.T_max == cfg.train_cfg.max_epochs
 
 
 @pytest.mark.parametrize('name, clip_len, size', [('pretrain_k400', 16, 224),

@@ -1,8 +1,9 @@
-# Inception-I3D classifier for finetuning (docs/method.md §5): the
-# recognizer of ./inception_i3d.py with the recipe's colour augmentation,
-# grayscale 0.2 and colour jitter 0.8 per clip on the device, before
-# normalisation with the Kinetics-400 statistics on the [0, 1] scale (no
-# blur: it is a pretraining augmentation). num_classes is set by the configs.
+# Inception-v1 I3D classifier for finetuning (docs/method.md §5): mmaction2's
+# Recognizer3D + I3DHead on the FAME backbone, with the recipe's colour
+# augmentation: grayscale 0.2 and colour jitter 0.8 per clip on the device,
+# before normalisation with the Kinetics-400 statistics on the [0, 1] scale
+# (no blur: it is a pretraining augmentation). num_classes is set by the
+# configs.
 custom_imports = dict(imports=['fame_mm'], allow_failed_imports=False)
 
 model = dict(

@@ -3,16 +3,11 @@
 # validation every 5 epochs.
 _base_ = 'mmaction::_base_/schedules/sgd_100e.py'
 
-max_epochs = 100
-train_cfg = dict(max_epochs=max_epochs, val_interval=5)
+train_cfg = dict(max_epochs=100, val_interval=5)
+# Cosine to 0 over the whole run: without `end` (and T_max) the runner ends
+# it at train_cfg.max_epochs, so a config that changes the epochs keeps it.
 param_scheduler = [
-    dict(
-        type='CosineAnnealingLR',
-        T_max=max_epochs,
-        eta_min=0,
-        by_epoch=True,
-        begin=0,
-        end=max_epochs)
+    dict(type='CosineAnnealingLR', eta_min=0, by_epoch=True, begin=0)
 ]
 optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=0.0),

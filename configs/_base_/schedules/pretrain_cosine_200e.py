@@ -4,21 +4,16 @@
 # continues inside the epoch (see docs/robust_runs.md).
 _base_ = 'mmaction::_base_/schedules/sgd_100e.py'
 
-max_epochs = 200
 train_cfg = dict(
-    _delete_=True, type='ResumableEpochBasedTrainLoop', max_epochs=max_epochs)
+    _delete_=True, type='ResumableEpochBasedTrainLoop', max_epochs=200)
 val_cfg = None
 test_cfg = None
 optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=1e-4),
     clip_grad=None)
+# Cosine to 0 over the whole run: without `end` (and T_max) the runner ends
+# it at train_cfg.max_epochs, so a config that changes the epochs keeps it.
 param_scheduler = [
-    dict(
-        type='CosineAnnealingLR',
-        T_max=max_epochs,
-        eta_min=0,
-        by_epoch=True,
-        begin=0,
-        end=max_epochs)
+    dict(type='CosineAnnealingLR', eta_min=0, by_epoch=True, begin=0)
 ]
 auto_scale_lr = dict(enable=False, base_batch_size=64)
