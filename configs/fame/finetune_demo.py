@@ -6,20 +6,20 @@
 #   python tools/test.py configs/fame/finetune_demo.py \
 #       work_dirs/finetune_demo/epoch_20.pth
 # Random-initialisation baseline: add --cfg-options pretrained=None
-_base_ = ['./finetune_ucf101.py', '../_base_/datasets/fame_demo_labelled.py']
+_base_ = [
+    '../_base_/models/inception_i3d_finetune.py',
+    '../_base_/datasets/fame_demo.py',
+    '../_base_/schedules/finetune_step_150e.py',
+    '../_base_/downstream_runtime.py',
+]
 
 pretrained = 'work_dirs/pretrain_demo/epoch_10.pth'
-
-model = dict(cls_head=dict(num_classes=_base_.demo_num_classes))
-
-train_dataloader = _base_.demo_train_dataloader
-val_dataloader = _base_.demo_val_dataloader
-test_dataloader = _base_.demo_test_dataloader
+model = dict(cls_head=dict(num_classes=8))
 
 # The recipe's lr scaled linearly from 128 to 8 clips per step.
 optim_wrapper = dict(optimizer=dict(lr=0.025 * 8 / 128))
 max_epochs = 20
-train_cfg = dict(max_epochs=max_epochs, val_interval=5)
+train_cfg = dict(max_epochs=max_epochs)
 param_scheduler = [
     dict(
         type='MultiStepLR',

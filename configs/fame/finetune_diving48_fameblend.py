@@ -1,6 +1,14 @@
 # finetune_diving48.py with FAMEBlending (see finetune_ucf101_fameblend.py).
 #   tools/dist_train.sh configs/fame/finetune_diving48_fameblend.py 4
-_base_ = ['./finetune_diving48.py']
+# (It lists the bases of finetune_diving48.py itself: inheriting that config
+# would make a chain of 4 config files.)
+_base_ = [
+    '../_base_/models/inception_i3d_finetune.py',
+    '../_base_/datasets/diving48.py',
+    '../_base_/schedules/finetune_step_150e.py',
+    '../_base_/downstream_runtime.py',
+]
 
 model = dict(
+    cls_head=dict(num_classes=48),
     data_preprocessor=dict(blending=dict(type='FAMEBlending', prob=0.5)))

@@ -2,16 +2,15 @@
 # finetune_ucf101_r2plus1d.py); mmaction2's HMDB51 layout.
 #   tools/dist_train.sh configs/fame/finetune_hmdb51_r2plus1d.py 4
 # Other splits: SPLIT=2 tools/dist_train.sh configs/fame/finetune_hmdb51_r2plus1d.py 4
-_base_ = ['./finetune_ucf101_r2plus1d.py']
+_base_ = [
+    '../_base_/models/r2plus1d_r18_finetune.py',
+    '../_base_/datasets/hmdb51.py',
+    '../_base_/schedules/finetune_step_150e.py',
+    '../_base_/downstream_runtime.py',
+]
 
-split = {{'$SPLIT:1'}}  # official train/test split: 1, 2 or 3
-data_root = 'data/hmdb51/videos'
-ann_file_train = f'data/hmdb51/hmdb51_train_split_{split}_videos.txt'
-ann_file_val = f'data/hmdb51/hmdb51_val_split_{split}_videos.txt'
-
+pretrained = 'work_dirs/pretrain_k400_r2plus1d/epoch_200.pth'
 model = dict(cls_head=dict(num_classes=51))
-train_dataloader = dict(
-    dataset=dict(ann_file=ann_file_train, data_prefix=dict(video=data_root)))
-val_dataloader = dict(
-    dataset=dict(ann_file=ann_file_val, data_prefix=dict(video=data_root)))
-test_dataloader = val_dataloader
+train_dataloader = dict(dataset=dict(pipeline=_base_.train_pipeline_112))
+val_dataloader = dict(dataset=dict(pipeline=_base_.val_pipeline_112))
+test_dataloader = dict(dataset=dict(pipeline=_base_.test_pipeline_112))

@@ -3,24 +3,15 @@
 # centre crop 112, 10 clips).
 #   tools/dist_train.sh configs/fame/finetune_ucf101_r2plus1d.py 4
 # Other splits: SPLIT=2 tools/dist_train.sh configs/fame/finetune_ucf101_r2plus1d.py 4
-_base_ = ['./finetune_ucf101.py']
+_base_ = [
+    '../_base_/models/r2plus1d_r18_finetune.py',
+    '../_base_/datasets/ucf101.py',
+    '../_base_/schedules/finetune_step_150e.py',
+    '../_base_/downstream_runtime.py',
+]
 
 pretrained = 'work_dirs/pretrain_k400_r2plus1d/epoch_200.pth'
-
-# The backbone of ../_base_/models/r2plus1d_r18.py (all R2Plus1D18 defaults).
-model = dict(
-    backbone=dict(_delete_=True, type='R2Plus1D18'),
-    cls_head=dict(in_channels=512))
-
-crop_size = 112
-test_short_side = 128
-train_pipeline = _base_.train_pipeline
-train_pipeline[4]['scale'] = (crop_size, crop_size)  # Resize after the crop
-val_pipeline = _base_.val_pipeline
-test_pipeline = _base_.test_pipeline
-for pipeline in (val_pipeline, test_pipeline):
-    pipeline[3]['scale'] = (-1, test_short_side)  # Resize
-    pipeline[4]['crop_size'] = crop_size  # CenterCrop
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
-test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+model = dict(cls_head=dict(num_classes=101))
+train_dataloader = dict(dataset=dict(pipeline=_base_.train_pipeline_112))
+val_dataloader = dict(dataset=dict(pipeline=_base_.val_pipeline_112))
+test_dataloader = dict(dataset=dict(pipeline=_base_.test_pipeline_112))

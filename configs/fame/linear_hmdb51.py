@@ -2,16 +2,11 @@
 # linear_ucf101.py); mmaction2's HMDB51 layout (tools/data/hmdb51).
 #   tools/dist_train.sh configs/fame/linear_hmdb51.py 4
 # Other splits: SPLIT=2 tools/dist_train.sh configs/fame/linear_hmdb51.py 4
-_base_ = ['./linear_ucf101.py']
-
-split = {{'$SPLIT:1'}}  # official train/test split: 1, 2 or 3
-data_root = 'data/hmdb51/videos'
-ann_file_train = f'data/hmdb51/hmdb51_train_split_{split}_videos.txt'
-ann_file_val = f'data/hmdb51/hmdb51_val_split_{split}_videos.txt'
+_base_ = [
+    '../_base_/models/inception_i3d_linear.py',
+    '../_base_/datasets/hmdb51.py',
+    '../_base_/schedules/linear_cosine_100e.py',
+    '../_base_/downstream_runtime.py',
+]
 
 model = dict(cls_head=dict(num_classes=51))
-train_dataloader = dict(
-    dataset=dict(ann_file=ann_file_train, data_prefix=dict(video=data_root)))
-val_dataloader = dict(
-    dataset=dict(ann_file=ann_file_val, data_prefix=dict(video=data_root)))
-test_dataloader = val_dataloader

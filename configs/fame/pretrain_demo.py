@@ -1,14 +1,14 @@
-# The built-in default: FAME + MoCo on generated motion videos (no download).
-# The videos are written as mp4 under data/fame_demo on first use and decoded
-# with decord like real data. A few epochs take a few minutes on 2 CPU cores:
+# The built-in default: FAME + MoCo on generated motion videos (no download,
+# see ../_base_/datasets/fame_demo.py: 64 train videos, 8-frame clips at
+# 64 x 64). A few epochs take a few minutes on 2 CPU cores:
 #   python tools/train.py configs/fame/pretrain_demo.py
 #   tools/dist_train.sh configs/fame/pretrain_demo.py 2     # CPU: gloo
-_base_ = ['./pretrain_k400.py', '../_base_/datasets/fame_demo_labelled.py']
-
-# The K400 pipeline with 8-frame clips cropped to 64 x 64.
-demo_pipeline = _base_.train_pipeline
-demo_pipeline[1]['clip_len'] = 8  # SampleTwoClips
-demo_pipeline[3]['transforms'][1]['scale'] = (64, 64)  # Resize after crop
+_base_ = [
+    '../_base_/models/fame_moco_inception_i3d.py',
+    '../_base_/datasets/fame_demo.py',
+    '../_base_/schedules/pretrain_cosine_200e.py',
+    '../_base_/pretrain_runtime.py',
+]
 
 # 16 keys enqueued per step and process (8 clips x 2 directions):
 # 128 is a multiple of that for 1, 2, 4 and 8 processes and fills in one epoch.
@@ -17,35 +17,18 @@ demo_pipeline[3]['transforms'][1]['scale'] = (64, 64)  # Resize after crop
 # stays at ln(K + 1) (measured over 40 epochs); at 0.99 it falls.
 model = dict(head=dict(queue_len=128), momentum=0.99)
 
+# Unlabelled two-clip samples of the 64 train videos, 8 per step.
 train_dataloader = dict(
     batch_size=8,
-    num_workers=2,
-    persistent_workers=True,
-    # Off in the CPU demo: without an accelerator torch only warns that it
-    # cannot pin, and a 1.5 MB uint8 batch gains nothing from pinning.
-    pin_memory=False,
-    dataset=dict(
-        _delete_=True,
-        type='SyntheticMotionDataset',
-        data_root='data/fame_demo',
-        split='train',
-        num_videos=64,
-        num_frames=32,
-        height=64,
-        width=64,
-        pipeline=demo_pipeline))
+    drop_last=True,
+    dataset=dict(pipeline=_base_.demo_two_clip_pipeline))
+# Pretraining has no validation or test loop.
+val_dataloader = None
+val_evaluator = None
+test_dataloader = None
+test_evaluator = None
 
-max_epochs = 10
-train_cfg = dict(max_epochs=max_epochs)
-param_scheduler = [
-    dict(
-        type='CosineAnnealingLR',
-        T_max=max_epochs,
-        eta_min=0,
-        by_epoch=True,
-        begin=0,
-        end=max_epochs)
-]
+train_cfg = dict(max_epochs=10)  # cosine to 0 over these
 optim_wrapper = dict(optimizer=dict(lr=0.01))
 default_hooks = dict(logger=dict(interval=4))
 

@@ -1,10 +1,16 @@
-# pretrain_k400.py with crop + resize + flip on the GPU: the loader workers
-# only open, sample and decode (the backend is an option of CheckedVideoInit:
-# 'decord', 'pyav' or 'torchcodec'); ContrastiveDataPreprocessor applies the
+# pretrain_k400.py (the same bases) with crop + resize + flip on the GPU:
+# the loader workers only open, sample and decode (the backend is an option
+# of CheckedVideoInit: 'decord', 'pyav' or 'torchcodec');
+# ContrastiveDataPreprocessor applies the
 # per-clip RandomResizedCrop (area 0.2-1, aspect 3/4-4/3) + Resize + Flip to
 # the whole batch in one grid_sample. Same augmentation distribution.
 #   tools/dist_train.sh configs/fame/pretrain_k400_device_crop.py 8
-_base_ = ['./pretrain_k400.py']
+_base_ = [
+    '../_base_/models/fame_moco_inception_i3d.py',
+    '../_base_/datasets/kinetics400_two_clip.py',
+    '../_base_/schedules/pretrain_cosine_200e.py',
+    '../_base_/pretrain_runtime.py',
+]
 
 video_backend = 'decord'
 train_pipeline = [

@@ -3,17 +3,30 @@
 # 8 GPUs x 8 clips, stride 2, K 65536, T 0.1, m 0.999) with the backbone and
 # projection (512 -> 512 -> ReLU -> 128) of docs/method.md §4.1.
 #   tools/dist_train.sh configs/fame/pretrain_k400_r2plus1d.py 8
-# Finetune with a config based on ../_base_/models/r2plus1d_r18.py.
-_base_ = ['./pretrain_k400.py']
+# Finetune with the *_r2plus1d configs (../_base_/models/r2plus1d_r18.py).
+_base_ = [
+    '../_base_/models/fame_moco_r2plus1d_r18.py',
+    '../_base_/datasets/kinetics400_two_clip.py',
+    '../_base_/schedules/pretrain_cosine_200e.py',
+    '../_base_/pretrain_runtime.py',
+]
 
-# The same backbone as ../_base_/models/r2plus1d_r18.py: all its settings are
-# R2Plus1D18's defaults. (That file cannot be a second base here: both bases
-# define `model`, which mmengine refuses.)
-model = dict(
-    backbone=dict(_delete_=True, type='R2Plus1D18'),
-    head=dict(in_channels=512, hid_channels=512, out_channels=128))
-
-crop_size = 112
-train_pipeline = _base_.train_pipeline
-train_pipeline[3]['transforms'][1]['scale'] = (crop_size, crop_size)  # Resize
+# The K400 pipeline with the clips resized to 112^2.
+train_pipeline = [
+    dict(type='CheckedDecordInit'),
+    dict(type='SampleTwoClips', clip_len=16, frame_interval=2, num_clips=2),
+    dict(type='CheckedDecordDecode'),
+    dict(
+        type='ClipwiseTransforms',
+        transforms=[
+            dict(
+                type='RandomResizedCrop',
+                area_range=(0.2, 1.0),
+                aspect_ratio_range=(3 / 4, 4 / 3)),
+            dict(type='Resize', scale=(112, 112), keep_ratio=False),
+            dict(type='Flip', flip_ratio=0.5),
+        ]),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs'),
+]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

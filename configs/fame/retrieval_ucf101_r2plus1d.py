@@ -10,11 +10,22 @@ _base_ = ['./retrieval_ucf101.py']
 pretrained = 'work_dirs/pretrain_k400_r2plus1d/epoch_200.pth'
 
 # The backbone of ../_base_/models/r2plus1d_r18.py (all R2Plus1D18 defaults).
-model = dict(backbone=dict(_delete_=True, type='R2Plus1D18'))
+model = dict(backbone=dict(type='R2Plus1D18'))
 
-test_pipeline = _base_.test_pipeline
-test_pipeline[3]['scale'] = (-1, 128)  # Resize
-test_pipeline[4]['crop_size'] = 112  # CenterCrop
+test_pipeline = [
+    dict(type='CheckedDecordInit'),
+    dict(
+        type='SampleFrames',
+        clip_len=16,
+        frame_interval=2,
+        num_clips=10,
+        test_mode=True),
+    dict(type='CheckedDecordDecode'),
+    dict(type='Resize', scale=(-1, 128)),
+    dict(type='CenterCrop', crop_size=112),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs'),
+]
 test_dataloader = dict(
     dataset=dict(
         gallery=dict(pipeline=test_pipeline),

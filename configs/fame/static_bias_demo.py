@@ -9,7 +9,6 @@ test_dataloader = dict(
     dataset=dict(
         _delete_=True,
         type='StaticBiasDataset',
-        original=dict(
-            pipeline=_base_.demo_test_pipeline, **_base_.demo_test_dataset),
+        original=_base_.test_dataloader.dataset,
         bias_root='data/static_bias/fame_demo_test'))
 test_evaluator = [dict(type='AccMetric'), dict(type='StaticBiasMetric')]

@@ -5,15 +5,11 @@
 #   python tools/test.py configs/fame/static_bias_ucf101.py work_dirs/finetune_ucf101/best_acc_top1_epoch_*.pth
 _base_ = ['./finetune_ucf101.py']
 
+# The test videos of the dataset's test loader, original and static versions.
 test_dataloader = dict(
     dataset=dict(
         _delete_=True,
         type='StaticBiasDataset',
-        original=dict(
-            type=_base_.dataset_type,
-            ann_file=_base_.ann_file_val,
-            data_prefix=dict(video=_base_.data_root),
-            pipeline=_base_.test_pipeline,
-            test_mode=True),
+        original=_base_.test_dataloader.dataset,
         bias_root=f'data/static_bias/ucf101_split_{_base_.split}'))
 test_evaluator = [dict(type='AccMetric'), dict(type='StaticBiasMetric')]

@@ -32,7 +32,7 @@ model = dict(backbone=dict(_delete_=True, type='TinyVideoBackbone',
                            channels=8),
              head=dict(in_channels=8, hid_channels=16, out_channels=8,
                        queue_len=16))
-pipeline = _base_.demo_pipeline
+pipeline = _base_.demo_two_clip_pipeline
 pipeline[1]['clip_len'] = 4
 pipeline[3]['transforms'][1]['scale'] = (32, 32)
 pipeline[5]['meta_keys'] = ('filename', )

@@ -1,11 +1,12 @@
-# Finetuning model for FAME's R(2+1)D-18: mmaction2's R(2+1)D recognizer with
-# the standard R(2+1)D-18 of torchvision (fame_mm R2Plus1D18: no stem
+# R(2+1)D-18 classifier: mmaction2's R(2+1)D recognizer with the standard
+# R(2+1)D-18 of torchvision (fame_mm R2Plus1D18: no stem
 # max-pool, 45-wide stem, linear 1x1x1 shortcuts, 31.3M parameters;
 # 16 x 112^2 -> 512 x 2 x 7 x 7). mmaction2's ResNet2Plus1d cannot drop its
 # stem max-pool (see fame_mm/models/backbones/r2plus1d.py).
 # Its state dict keys equal the `backbone.*` keys of
-# configs/fame/pretrain_k400_r2plus1d.py, so a FAME checkpoint loads fully.
-# num_classes, dropout and the rest are set by the finetune configs.
+# ./fame_moco_r2plus1d_r18.py (configs/fame/pretrain_k400_r2plus1d.py), so a
+# FAME checkpoint loads fully. Finetuning: ./r2plus1d_r18_finetune.py.
+# num_classes is set by the configs.
 _base_ = 'mmaction::_base_/models/r2plus1d_r34.py'
 
 custom_imports = dict(imports=['fame_mm'], allow_failed_imports=False)

@@ -1,0 +1,127 @@
+# UCF101 on mmaction2's layout (tools/data/ucf101: videos + build_file_list
+# lists), 16-frame clips at stride 2 for Inception-I3D at 224^2. Train: crop
+# area 0.2-1, resize, flip; val: 1 centre clip; test: 10 uniformly spaced
+# clips x 1 centre crop. The *_112 pipelines are the same at 112^2 (test:
+# short side 128) for R(2+1)D-18. ./hmdb51.py and ./diving48.py inherit all
+# of it and change the files.
+split = {{'$SPLIT:1'}}  # official train/test split: 1, 2 or 3
+dataset_type = 'VideoDataset'
+data_root = 'data/ucf101/videos'
+ann_file_train = f'data/ucf101/ucf101_train_split_{split}_videos.txt'
+ann_file_val = f'data/ucf101/ucf101_val_split_{split}_videos.txt'
+
+train_pipeline = [
+    dict(type='CheckedDecordInit'),
+    dict(type='SampleFrames', clip_len=16, frame_interval=2, num_clips=1),
+    dict(type='CheckedDecordDecode'),
+    dict(type='RandomResizedCrop', area_range=(0.2, 1.0)),
+    dict(type='Resize', scale=(224, 224), keep_ratio=False),
+    dict(type='Flip', flip_ratio=0.5),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs'),
+]
+val_pipeline = [
+    dict(type='CheckedDecordInit'),
+    dict(
+        type='SampleFrames',
+        clip_len=16,
+        frame_interval=2,
+        num_clips=1,
+        test_mode=True),
+    dict(type='CheckedDecordDecode'),
+    dict(type='Resize', scale=(-1, 256)),
+    dict(type='CenterCrop', crop_size=224),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs'),
+]
+test_pipeline = [
+    dict(type='CheckedDecordInit'),
+    dict(
+        type='SampleFrames',
+        clip_len=16,
+        frame_interval=2,
+        num_clips=10,
+        test_mode=True),
+    dict(type='CheckedDecordDecode'),
+    dict(type='Resize', scale=(-1, 256)),
+    dict(type='CenterCrop', crop_size=224),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs'),
+]
+train_pipeline_112 = [
+    dict(type='CheckedDecordInit'),
+    dict(type='SampleFrames', clip_len=16, frame_interval=2, num_clips=1),
+    dict(type='CheckedDecordDecode'),
+    dict(type='RandomResizedCrop', area_range=(0.2, 1.0)),
+    dict(type='Resize', scale=(112, 112), keep_ratio=False),
+    dict(type='Flip', flip_ratio=0.5),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs'),
+]
+val_pipeline_112 = [
+    dict(type='CheckedDecordInit'),
+    dict(
+        type='SampleFrames',
+        clip_len=16,
+        frame_interval=2,
+        num_clips=1,
+        test_mode=True),
+    dict(type='CheckedDecordDecode'),
+    dict(type='Resize', scale=(-1, 128)),
+    dict(type='CenterCrop', crop_size=112),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs'),
+]
+test_pipeline_112 = [
+    dict(type='CheckedDecordInit'),
+    dict(
+        type='SampleFrames',
+        clip_len=16,
+        frame_interval=2,
+        num_clips=10,
+        test_mode=True),
+    dict(type='CheckedDecordDecode'),
+    dict(type='Resize', scale=(-1, 128)),
+    dict(type='CenterCrop', crop_size=112),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=32,  # per GPU; 4 GPUs -> 128
+    num_workers=8,
+    persistent_workers=True,
+    pin_memory=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        ann_file=ann_file_train,
+        data_prefix=dict(video=data_root),
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=32,
+    num_workers=8,
+    persistent_workers=True,
+    pin_memory=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        ann_file=ann_file_val,
+        data_prefix=dict(video=data_root),
+        pipeline=val_pipeline,
+        test_mode=True))
+# Test = the val list, with the 10-clip pipeline.
+test_dataloader = dict(
+    batch_size=4,
+    num_workers=8,
+    persistent_workers=True,
+    pin_memory=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        ann_file=ann_file_val,
+        data_prefix=dict(video=data_root),
+        pipeline=test_pipeline,
+        test_mode=True))
+val_evaluator = dict(type='AccMetric')
+test_evaluator = val_evaluator

@@ -1,0 +1,205 @@
+"""Recipe values of the pretraining, demo and bias configs (docs/method.md
+§5, README): what each config resolves to through its bases."""
+import os.path as osp
+from types import SimpleNamespace
+from typing import Any
+from unittest.mock import Mock
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.logging import MMLogger
+from mmengine.optim import OptimWrapper
+from mmengine.runner import Runner
+from mmengine.runner.base_loop import BaseLoop
+
+CONFIG_DIR = osp.join(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
+    'fame')
+
+
+def load(name: str) -> Config:
+    return Config.fromfile(osp.join(CONFIG_DIR, f'{name}.py'))
+
+
+def get(cfg: Config, key: str) -> Any:
+    """``cfg`` at a dotted ``key``; integer parts index lists."""
+    value = cfg
+    for part in key.split('.'):
+        value = value[int(part)] if part.isdigit() else value[part]
+    return value
+
+
+def step(pipeline, type_name):
+    [found] = [t for t in pipeline if t['type'] == type_name]
+    return found
+
+
+PAPER = {
+    'model.type': 'MoCoRecognizer',
+    'model.backbone.type': 'InceptionI3D',
+    'model.head.queue_len': 65536,
+    'model.head.temperature': 0.1,
+    'model.head.out_channels': 128,
+    'model.momentum': 0.999,
+    'model.symmetric': True,
+    'model.data_preprocessor.query_augments.0.type': 'FAME',
+    'model.data_preprocessor.query_augments.0.beta': 0.5,
+    'optim_wrapper.optimizer.type': 'SGD',
+    'optim_wrapper.optimizer.lr': 0.01,
+    'optim_wrapper.optimizer.momentum': 0.9,
+    'optim_wrapper.optimizer.weight_decay': 1e-4,
+    'param_scheduler.0.type': 'CosineAnnealingLR',
+    'train_cfg.type': 'ResumableEpochBasedTrainLoop',
+    'train_cfg.max_epochs': 200,
+    'train_dataloader.batch_size': 8,
+    'train_dataloader.drop_last': True,
+    'runner_type': 'mmaction.FameRunner',
+    'default_hooks.finite_loss.type': 'FiniteLossGuardHook',
+    'default_hooks.checkpoint.interval': 1,
+    'randomness.diff_rank_seed': True,
+}
+RECIPES = {
+    'pretrain_k400': PAPER,
+    'pretrain_k400_device_crop': {
+        **PAPER, 'model.data_preprocessor.crop.size': 224
+    },
+    'pretrain_k400_nvdec': {
+        **PAPER, 'model.data_preprocessor.crop.size': 224,
+        'model.data_preprocessor.decoder.backend': 'torchcodec'
+    },
+    'pretrain_k400_r2plus1d': {
+        **PAPER, 'model.backbone.type': 'R2Plus1D18',
+        'model.head.in_channels': 512,
+        'model.head.hid_channels': 512
+    },
+    'pretrain_ucf101': {
+        **PAPER, 'model.head.queue_len': 2048
+    },
+    'pretrain_demo': {
+        **PAPER, 'model.head.queue_len': 128,
+        'model.momentum': 0.99,
+        'train_cfg.max_epochs': 10,
+        'train_dataloader.dataset.type': 'SyntheticMotionDataset',
+        'train_dataloader.dataset.num_videos': 64,
+        'custom_hooks.0.type': 'KNNMonitorHook',
+        'custom_hooks.0.interval': 5,
+        'custom_hooks.0.k': 5,
+    },
+    'bias_fame_demo': {
+        'model.backbone.type': 'ResNet3d',
+        'model.head.in_channels': 128,
+        'model.head.queue_len': 128,
+        'model.momentum': 0.99,
+        'model.data_preprocessor.query_augments.0.type': 'FAME',
+        'optim_wrapper.optimizer.lr': 0.1,
+        'train_cfg.max_epochs': 20,
+        'train_dataloader.batch_size': 16,
+        'train_dataloader.dataset.data_root': 'data/fame_bias',
+    },
+    'bias_moco_demo': {
+        'model.backbone.type': 'ResNet3d',
+        'model.data_preprocessor.query_augments': [],
+        'optim_wrapper.optimizer.lr': 0.1,
+        'train_cfg.max_epochs': 20,
+    },
+    'bias_supervised_demo': {
+        'model.type': 'Recognizer3D',
+        'model.backbone.type': 'ResNet3d',
+        'model.cls_head.num_classes': 8,
+        'optim_wrapper.optimizer.lr': 0.05,
+        'train_dataloader.dataset.split': 'train_unbiased',
+    },
+    'finetune_demo': {
+        'model.cls_head.num_classes': 8,
+        'model.data_preprocessor.type': 'ContrastiveDataPreprocessor',
+        'optim_wrapper.optimizer.lr': 0.025 * 8 / 128,
+        'param_scheduler.0.milestones': [12, 16],
+        'train_cfg.max_epochs': 20,
+        'pretrained': 'work_dirs/pretrain_demo/epoch_10.pth',
+        'test_dataloader.dataset.split': 'test',
+    },
+    'linear_demo': {
+        'model.backbone.frozen_stages': 3,
+        'model.cls_head.num_classes': 8,
+        'model.data_preprocessor.type': 'ActionDataPreprocessor',
+        'optim_wrapper.optimizer.lr': 0.1 * 8 / 128,
+        'train_cfg.max_epochs': 20,
+        'pretrained': 'work_dirs/pretrain_demo/epoch_10.pth',
+    },
+    'retrieval_demo': {
+        'model.cls_head.type': 'FeatureHead',
+        'test_dataloader.dataset.type': 'GalleryQueryDataset',
+        'test_dataloader.dataset.gallery.split': 'train',
+        'test_dataloader.dataset.query.split': 'test',
+        'test_evaluator.1.k': 5,
+        'pretrained': 'work_dirs/pretrain_demo/epoch_10.pth',
+    },
+    'static_bias_demo': {
+        'test_dataloader.dataset.type': 'StaticBiasDataset',
+        'test_dataloader.dataset.original.split': 'test',
+        'test_evaluator.1.type': 'StaticBiasMetric',
+    },
+    'static_bias_hmdb51': {
+        'model.cls_head.num_classes': 51,
+        'test_dataloader.dataset.type': 'StaticBiasDataset',
+        'test_dataloader.dataset.original.ann_file':
+        'data/hmdb51/hmdb51_val_split_1_videos.txt',
+        'test_dataloader.dataset.bias_root': 'data/static_bias/hmdb51_split_1',
+    },
+    'finetune_hmdb51_fameblend': {
+        'model.cls_head.num_classes': 51,
+        'model.data_preprocessor.blending.type': 'FAMEBlending',
+        'model.data_preprocessor.batch_augments.0.type': 'ClipColorAugment',
+        'train_dataloader.dataset.ann_file':
+        'data/hmdb51/hmdb51_train_split_1_videos.txt',
+    },
+}
+
+
+@pytest.mark.parametrize('name', sorted(RECIPES))
+def test_recipe_values(name, monkeypatch):
+    monkeypatch.delenv('SPLIT', raising=False)
+    cfg = load(name)
+    for key, expected in RECIPES[name].items():
+        assert get(cfg, key) == expected, key
+
+
+@pytest.mark.parametrize('name', [
+    'pretrain_k400', 'pretrain_demo', 'bias_fame_demo', 'linear_ucf101',
+    'linear_demo'
+])
+def test_cosine_schedule_spans_the_run(name):
+    """The runner ends a scheduler without `end` at max_epochs, and the
+    cosine's T_max defaults to end - begin: lr reaches 0 in the last epoch,
+    whatever the config's epochs."""
+    cfg = load(name)
+    [scheduler] = cfg.param_scheduler
+    assert scheduler.type == 'CosineAnnealingLR'
+    assert scheduler.eta_min == 0 and scheduler.by_epoch
+    assert scheduler.begin == 0
+    assert 'end' not in scheduler and 'T_max' not in scheduler
+    runner = SimpleNamespace(
+        _train_loop=Mock(spec=BaseLoop),  # a built train loop
+        max_epochs=cfg.train_cfg.max_epochs,
+        train_dataloader=range(8),  # 8 iterations per epoch
+        logger=MMLogger.get_current_instance())
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    # What Runner.train() does once the train loop is built.
+    [built] = Runner._build_param_scheduler(runner, cfg.param_scheduler,
+                                            OptimWrapper(optimizer))
+    assert built.end == built.T_max == cfg.train_cfg.max_epochs
+
+
+@pytest.mark.parametrize('name, clip_len, size', [('pretrain_k400', 16, 224),
+                                                  ('pretrain_k400_r2plus1d',
+                                                   16, 112),
+                                                  ('pretrain_demo', 8, 64)])
+def test_pretraining_clips(name, clip_len, size):
+    pipeline = load(name).train_dataloader.dataset.pipeline
+    sampler = step(pipeline, 'SampleTwoClips')
+    assert (sampler['clip_len'], sampler['frame_interval'],
+            sampler['num_clips']) == (clip_len, 2, 2)
+    transforms = step(pipeline, 'ClipwiseTransforms')['transforms']
+    assert tuple(step(transforms, 'Resize')['scale']) == (size, size)
+    assert step(transforms, 'Flip')['flip_ratio'] == 0.5
