@@ -14,18 +14,15 @@ _base_ = [
 
 video_backend = 'decord'
 train_pipeline = [
-    dict(type='CheckedVideoInit', backend=video_backend),
-    dict(type='SampleTwoClips', clip_len=16, frame_interval=2, num_clips=2),
-    dict(type='CheckedVideoDecode'),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs'),
-]
+    dict(type='CheckedVideoInit', backend=video_backend), _base_._two_clips,
+    dict(type='CheckedVideoDecode')
+] + _base_._pack
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 model = dict(
     data_preprocessor=dict(
         crop=dict(
             type='ClipRandomResizedCrop',
             size=224,
-            area_range=(0.2, 1.0),
-            aspect_ratio_range=(3 / 4, 4 / 3),
-            flip_ratio=0.5)))
+            area_range=_base_._crop.area_range,
+            aspect_ratio_range=_base_._crop.aspect_ratio_range,
+            flip_ratio=_base_._flip.flip_ratio)))

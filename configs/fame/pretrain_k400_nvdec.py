@@ -9,7 +9,7 @@ _base_ = ['./pretrain_k400_device_crop.py']
 
 train_pipeline = [
     dict(type='CheckedVideoInit', backend='pyav'),  # frame count only
-    dict(type='SampleTwoClips', clip_len=16, frame_interval=2, num_clips=2),
+    _base_._two_clips,
     dict(type='PackFrameIndices'),
 ]
 train_dataloader = dict(

@@ -12,21 +12,13 @@ _base_ = [
 ]
 
 # The K400 pipeline with the clips resized to 112^2.
-train_pipeline = [
-    dict(type='CheckedDecordInit'),
-    dict(type='SampleTwoClips', clip_len=16, frame_interval=2, num_clips=2),
-    dict(type='CheckedDecordDecode'),
+train_pipeline = _base_._decode + [
     dict(
         type='ClipwiseTransforms',
         transforms=[
-            dict(
-                type='RandomResizedCrop',
-                area_range=(0.2, 1.0),
-                aspect_ratio_range=(3 / 4, 4 / 3)),
+            _base_._crop,
             dict(type='Resize', scale=(112, 112), keep_ratio=False),
-            dict(type='Flip', flip_ratio=0.5),
-        ]),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs'),
-]
+            _base_._flip
+        ])
+] + _base_._pack
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -6,23 +6,31 @@ dataset_type = 'ContrastiveVideoDataset'
 data_root = 'data/kinetics400/videos_train'
 ann_file_train = 'data/kinetics400/kinetics400_train_list_videos.txt'
 
-train_pipeline = [
-    dict(type='CheckedDecordInit'),
-    dict(type='SampleTwoClips', clip_len=16, frame_interval=2, num_clips=2),
-    dict(type='CheckedDecordDecode'),
-    dict(
-        type='ClipwiseTransforms',
-        transforms=[
-            dict(
-                type='RandomResizedCrop',
-                area_range=(0.2, 1.0),
-                aspect_ratio_range=(3 / 4, 4 / 3)),
-            dict(type='Resize', scale=(224, 224), keep_ratio=False),
-            dict(type='Flip', flip_ratio=0.5),
-        ]),
+# The pipeline's steps, also used by the leaves that change its crop size or
+# move its crop to the device.
+_two_clips = dict(
+    type='SampleTwoClips', clip_len=16, frame_interval=2, num_clips=2)
+_crop = dict(
+    type='RandomResizedCrop',
+    area_range=(0.2, 1.0),
+    aspect_ratio_range=(3 / 4, 4 / 3))
+_flip = dict(type='Flip', flip_ratio=0.5)
+_pack = [
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs'),
 ]
+_decode = [
+    dict(type='CheckedDecordInit'), _two_clips,
+    dict(type='CheckedDecordDecode')
+]
+train_pipeline = _decode + [
+    dict(
+        type='ClipwiseTransforms',
+        transforms=[
+            _crop,
+            dict(type='Resize', scale=(224, 224), keep_ratio=False), _flip
+        ])
+] + _pack
 
 train_dataloader = dict(
     batch_size=8,  # per GPU; 8 GPUs -> 64

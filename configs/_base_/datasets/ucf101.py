@@ -10,82 +10,38 @@ data_root = 'data/ucf101/videos'
 ann_file_train = f'data/ucf101/ucf101_train_split_{split}_videos.txt'
 ann_file_val = f'data/ucf101/ucf101_val_split_{split}_videos.txt'
 
-train_pipeline = [
-    dict(type='CheckedDecordInit'),
-    dict(type='SampleFrames', clip_len=16, frame_interval=2, num_clips=1),
-    dict(type='CheckedDecordDecode'),
-    dict(type='RandomResizedCrop', area_range=(0.2, 1.0)),
-    dict(type='Resize', scale=(224, 224), keep_ratio=False),
-    dict(type='Flip', flip_ratio=0.5),
+# The pipelines are built from these steps (lists joined with +).
+_init = dict(type='CheckedDecordInit')
+_decode = dict(type='CheckedDecordDecode')
+_sample = dict(type='SampleFrames', clip_len=16, frame_interval=2, num_clips=1)
+_train_clip = [_init, _sample, _decode]
+_val_clip = [_init, dict(_sample, test_mode=True), _decode]
+_test_clip = [_init, dict(_sample, num_clips=10, test_mode=True), _decode]
+_crop = dict(type='RandomResizedCrop', area_range=(0.2, 1.0))
+_flip = dict(type='Flip', flip_ratio=0.5)
+_pack = [
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs'),
 ]
-val_pipeline = [
-    dict(type='CheckedDecordInit'),
-    dict(
-        type='SampleFrames',
-        clip_len=16,
-        frame_interval=2,
-        num_clips=1,
-        test_mode=True),
-    dict(type='CheckedDecordDecode'),
+_centre_224 = [
     dict(type='Resize', scale=(-1, 256)),
     dict(type='CenterCrop', crop_size=224),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs'),
 ]
-test_pipeline = [
-    dict(type='CheckedDecordInit'),
-    dict(
-        type='SampleFrames',
-        clip_len=16,
-        frame_interval=2,
-        num_clips=10,
-        test_mode=True),
-    dict(type='CheckedDecordDecode'),
-    dict(type='Resize', scale=(-1, 256)),
-    dict(type='CenterCrop', crop_size=224),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs'),
-]
-train_pipeline_112 = [
-    dict(type='CheckedDecordInit'),
-    dict(type='SampleFrames', clip_len=16, frame_interval=2, num_clips=1),
-    dict(type='CheckedDecordDecode'),
-    dict(type='RandomResizedCrop', area_range=(0.2, 1.0)),
-    dict(type='Resize', scale=(112, 112), keep_ratio=False),
-    dict(type='Flip', flip_ratio=0.5),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs'),
-]
-val_pipeline_112 = [
-    dict(type='CheckedDecordInit'),
-    dict(
-        type='SampleFrames',
-        clip_len=16,
-        frame_interval=2,
-        num_clips=1,
-        test_mode=True),
-    dict(type='CheckedDecordDecode'),
+_centre_112 = [
     dict(type='Resize', scale=(-1, 128)),
     dict(type='CenterCrop', crop_size=112),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs'),
 ]
-test_pipeline_112 = [
-    dict(type='CheckedDecordInit'),
-    dict(
-        type='SampleFrames',
-        clip_len=16,
-        frame_interval=2,
-        num_clips=10,
-        test_mode=True),
-    dict(type='CheckedDecordDecode'),
-    dict(type='Resize', scale=(-1, 128)),
-    dict(type='CenterCrop', crop_size=112),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs'),
-]
+
+train_pipeline = _train_clip + [
+    _crop, dict(type='Resize', scale=(224, 224), keep_ratio=False), _flip
+] + _pack
+val_pipeline = _val_clip + _centre_224 + _pack
+test_pipeline = _test_clip + _centre_224 + _pack
+train_pipeline_112 = _train_clip + [
+    _crop, dict(type='Resize', scale=(112, 112), keep_ratio=False), _flip
+] + _pack
+val_pipeline_112 = _val_clip + _centre_112 + _pack
+test_pipeline_112 = _test_clip + _centre_112 + _pack
 
 train_dataloader = dict(
     batch_size=32,  # per GPU; 4 GPUs -> 128
