@@ -5,27 +5,18 @@
 # script used ImageNet's).
 #   python tools/test.py configs/fame/retrieval_ucf101_r2plus1d.py \
 #       --cfg-options pretrained=work_dirs/pretrain_k400_r2plus1d/epoch_200.pth
-_base_ = ['./retrieval_ucf101.py']
+_base_ = [
+    '../_base_/models/inception_i3d_features.py',
+    '../_base_/datasets/ucf101_retrieval.py',
+    '../_base_/downstream_runtime.py',
+]
 
 pretrained = 'work_dirs/pretrain_k400_r2plus1d/epoch_200.pth'
 
 # The backbone of ../_base_/models/r2plus1d_r18.py (all R2Plus1D18 defaults).
 model = dict(backbone=dict(type='R2Plus1D18'))
 
-test_pipeline = [
-    dict(type='CheckedDecordInit'),
-    dict(
-        type='SampleFrames',
-        clip_len=16,
-        frame_interval=2,
-        num_clips=10,
-        test_mode=True),
-    dict(type='CheckedDecordDecode'),
-    dict(type='Resize', scale=(-1, 128)),
-    dict(type='CenterCrop', crop_size=112),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs'),
-]
+test_pipeline = _base_.test_pipeline_112
 test_dataloader = dict(
     dataset=dict(
         gallery=dict(pipeline=test_pipeline),

@@ -3,7 +3,7 @@
 # area 0.2-1, resize, flip; val: 1 centre clip; test: 10 uniformly spaced
 # clips x 1 centre crop. The *_112 pipelines are the same at 112^2 (test:
 # short side 128) for R(2+1)D-18. ./hmdb51.py and ./diving48.py inherit all
-# of it and change the files.
+# of it and change the files; ./ucf101_retrieval.py builds on its test clips.
 split = {{'$SPLIT:1'}}  # official train/test split: 1, 2 or 3
 dataset_type = 'VideoDataset'
 data_root = 'data/ucf101/videos'
@@ -43,41 +43,27 @@ train_pipeline_112 = _train_clip + [
 val_pipeline_112 = _val_clip + _centre_112 + _pack
 test_pipeline_112 = _test_clip + _centre_112 + _pack
 
+# The loaders share their settings and video folder; test = the val list,
+# with the 10-clip pipeline.
+_loader = dict(num_workers=8, persistent_workers=True, pin_memory=True)
+_videos = dict(type=dataset_type, data_prefix=dict(video=data_root))
 train_dataloader = dict(
     batch_size=32,  # per GPU; 4 GPUs -> 128
-    num_workers=8,
-    persistent_workers=True,
-    pin_memory=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=ann_file_train,
-        data_prefix=dict(video=data_root),
-        pipeline=train_pipeline))
+    dataset=dict(ann_file=ann_file_train, pipeline=train_pipeline, **_videos),
+    **_loader)
 val_dataloader = dict(
     batch_size=32,
-    num_workers=8,
-    persistent_workers=True,
-    pin_memory=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type=dataset_type,
         ann_file=ann_file_val,
-        data_prefix=dict(video=data_root),
         pipeline=val_pipeline,
-        test_mode=True))
-# Test = the val list, with the 10-clip pipeline.
+        test_mode=True,
+        **_videos),
+    **_loader)
 test_dataloader = dict(
+    val_dataloader,
     batch_size=4,
-    num_workers=8,
-    persistent_workers=True,
-    pin_memory=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        ann_file=ann_file_val,
-        data_prefix=dict(video=data_root),
-        pipeline=test_pipeline,
-        test_mode=True))
+    dataset=dict(val_dataloader['dataset'], pipeline=test_pipeline))
 val_evaluator = dict(type='AccMetric')
 test_evaluator = val_evaluator
