@@ -203,3 +203,47 @@ def test_pretraining_clips(name, clip_len, size):
     transforms = step(pipeline, 'ClipwiseTransforms')['transforms']
     assert tuple(step(transforms, 'Resize')['scale']) == (size, size)
     assert step(transforms, 'Flip')['flip_ratio'] == 0.5
+
+
+@pytest.mark.parametrize('name', [
+    'pretrain_k400_device_crop', 'pretrain_k400_nvdec'
+])
+def test_device_crop_is_the_loader_crop(name):
+    """The crop on the device samples what pretrain_k400.py's loader crop
+    samples, on the same two clips."""
+    loader_pipeline = load('pretrain_k400').train_dataloader.dataset.pipeline
+    transforms = step(loader_pipeline, 'ClipwiseTransforms')['transforms']
+    cfg = load(name)
+    crop = cfg.model.data_preprocessor.crop
+    loader_crop = step(transforms, 'RandomResizedCrop')
+    assert crop.area_range == loader_crop.area_range
+    assert crop.aspect_ratio_range == loader_crop.aspect_ratio_range
+    assert crop.flip_ratio == step(transforms, 'Flip')['flip_ratio']
+    assert (crop.size, crop.size) == tuple(step(transforms, 'Resize')['scale'])
+    assert step(cfg.train_dataloader.dataset.pipeline,
+                'SampleTwoClips') == step(loader_pipeline, 'SampleTwoClips')
+
+
+def _without_sizes(loader: dict) -> dict:
+    """``loader`` with the sizes of its pipeline's steps left out."""
+    dataset = dict(loader['dataset'])
+    dataset['pipeline'] = [{
+        key: value
+        for key, value in transform.items()
+        if key not in ('scale', 'crop_size')
+    } for transform in dataset['pipeline']]
+    return dict(loader, dataset=dataset)
+
+
+@pytest.mark.parametrize('dataset', ['ucf101', 'hmdb51', 'diving48'])
+def test_r2plus1d_finetuning_changes_only_the_clip_size(dataset, monkeypatch):
+    """finetune_*_r2plus1d.py loads the clips of finetune_*.py at 112^2."""
+    monkeypatch.delenv('SPLIT', raising=False)
+    i3d = load(f'finetune_{dataset}')
+    r2plus1d = load(f'finetune_{dataset}_r2plus1d')
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        assert _without_sizes(i3d[loader]) == _without_sizes(
+            r2plus1d[loader]), loader
+    assert tuple(
+        step(r2plus1d.train_dataloader.dataset.pipeline,
+             'Resize')['scale']) == (112, 112)
