@@ -110,8 +110,36 @@ def demo_run(tmp_path_factory):
 
 @pytest.fixture(scope='session')
 def demo_checkpoint(demo_run) -> str:
-    """The epoch-2 FAME pretraining checkpoint of the demo (Inception-I3D)."""
+    """The epoch-2 FAME pretraining checkpoint of the demo (ResNet3d-18 w16)."""
     return str(demo_run[0] / 'epoch_2.pth')
+
+
+@pytest.fixture(scope='session')
+def i3d_checkpoint(tmp_path_factory) -> str:
+    """An mmengine-style checkpoint of the paper's FAME pretraining model
+    (``pretrain_k400.py``, Inception-I3D): seeded random weights, BN running
+    statistics away from their defaults, a small queue."""
+    import torch
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    from mmaction.registry import MODELS
+    init_default_scope('mmaction')
+    cfg = Config.fromfile(
+        os.path.join(REPO_ROOT, 'configs', 'fame', 'pretrain_k400.py'))
+    cfg.model.head.queue_len = 16
+    torch.manual_seed(3)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    for name, buffer in model.named_buffers():  # near the defaults 0, 1
+        if name.endswith('running_mean'):
+            buffer.uniform_(-0.1, 0.1)
+        elif name.endswith('running_var'):
+            buffer.uniform_(0.9, 1.1)
+    path = tmp_path_factory.mktemp('i3d_pretrain') / 'epoch_200.pth'
+    torch.save(
+        dict(state_dict=model.state_dict(), meta=dict(epoch=200)), path)
+    return str(path)
 
 
 @pytest.fixture(scope='session')

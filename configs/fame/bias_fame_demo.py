@@ -7,23 +7,15 @@
 #   python tools/train.py configs/fame/bias_fame_demo.py
 _base_ = [
     '../_base_/models/fame_moco_inception_i3d.py',
+    '../_base_/models/resnet3d18_w16.py',
     '../_base_/datasets/fame_bias.py',
     '../_base_/schedules/pretrain_cosine_200e.py',
     '../_base_/pretrain_runtime.py',
 ]
 
-# mmaction2's ResNet3d at depth 18, 16 channels wide (features: 128), with
-# no temporal down-sampling in the stem: 8 frames stay 8 frames.
-bias_backbone = dict(
-    type='ResNet3d',
-    depth=18,
-    base_channels=16,
-    pretrained=None,
-    pretrained2d=False,
-    conv1_kernel=(3, 7, 7),
-    conv1_stride_t=1,
-    pool1_stride_t=1,
-    inflate=(1, 1, 1, 1))
+# The CPU-sized ResNet3d-18 (width 16, 128-d features) of
+# ../_base_/models/resnet3d18_w16.py.
+bias_backbone = _base_.resnet3d18_w16
 # Momentum 0.99, as in pretrain_demo.py: the run is 640 steps.
 model = dict(
     backbone=bias_backbone,

@@ -1,5 +1,5 @@
 # Linear probe on the built-in demo data (no download): frozen demo-pretrained
-# Inception-I3D, linear classifier on pooled features, 8 x 64^2 clips.
+# ResNet3d-18 (width 16), linear classifier on pooled features, 8 x 32^2 clips.
 #   python tools/train.py configs/fame/pretrain_demo.py
 #   python tools/train.py configs/fame/linear_demo.py
 #   python tools/test.py configs/fame/linear_demo.py \
@@ -7,13 +7,22 @@
 # Random-initialisation baseline: add --cfg-options pretrained=None
 _base_ = [
     '../_base_/models/inception_i3d_linear.py',
+    '../_base_/models/resnet3d18_w16.py',
     '../_base_/datasets/fame_demo.py',
     '../_base_/schedules/linear_cosine_100e.py',
     '../_base_/downstream_runtime.py',
 ]
 
-pretrained = 'work_dirs/pretrain_demo/epoch_10.pth'
-model = dict(cls_head=dict(num_classes=8))
+pretrained = 'work_dirs/pretrain_demo/epoch_50.pth'
+# frozen_stages=4: the stem and all 4 stages of the ResNet3d.
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        frozen_stages=4,
+        norm_eval=True,
+        **_base_.resnet3d18_w16),
+    cls_head=dict(
+        in_channels=_base_.resnet3d18_w16_channels, num_classes=8))
 
 # The recipe's lr scaled linearly from 128 to 8 clips per step.
 optim_wrapper = dict(optimizer=dict(lr=0.1 * 8 / 128))

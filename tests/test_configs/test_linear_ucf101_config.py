@@ -13,10 +13,10 @@ from fame_mm.models.utils.backbone_checkpoint import read_state_dict
 
 
 @pytest.fixture(scope='module')
-def linear_run(downstream_cfg, demo_checkpoint, tmp_path_factory):
+def linear_run(downstream_cfg, i3d_checkpoint, tmp_path_factory):
     cfg = downstream_cfg('linear_ucf101',
                          tmp_path_factory.mktemp('linear_run'))
-    cfg.pretrained = demo_checkpoint
+    cfg.pretrained = i3d_checkpoint
     cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
     cfg.train_cfg.max_epochs = 3  # 1 iteration per epoch
     cfg.param_scheduler[0].update(T_max=3, end=3)
@@ -29,7 +29,7 @@ def linear_run(downstream_cfg, demo_checkpoint, tmp_path_factory):
     return runner
 
 
-def test_backbone_and_bn_statistics_frozen(linear_run, demo_checkpoint,
+def test_backbone_and_bn_statistics_frozen(linear_run, i3d_checkpoint,
                                            helpers):
     model = helpers.unwrap(linear_run.model)
     assert linear_run.iter == 3
@@ -37,7 +37,7 @@ def test_backbone_and_bn_statistics_frozen(linear_run, demo_checkpoint,
     # Training started from the pretrained backbone ...
     start_backbone = helpers.prefixed(start)
     helpers.assert_same_tensors(
-        start_backbone, helpers.prefixed(read_state_dict(demo_checkpoint)))
+        start_backbone, helpers.prefixed(read_state_dict(i3d_checkpoint)))
     # ... and left every parameter and buffer of it as it was.
     end_backbone = model.backbone.state_dict()
     assert any(k.endswith('running_mean') for k in end_backbone)

@@ -1,9 +1,10 @@
 """A FAME pretraining checkpoint initialises every downstream backbone.
 
-The Inception-I3D checkpoint is the demo pretraining written by
-tools/train.py (session fixture ``demo_checkpoint``); the R(2+1)D-18 one is
-the state dict of the model built from configs/fame/pretrain_k400_r2plus1d.py,
-saved the way mmengine does. Each tensor of the downstream backbone must come
+The demo's ResNet3d checkpoint is the demo pretraining written by
+tools/train.py (session fixture ``demo_checkpoint``); the Inception-I3D and
+R(2+1)D-18 ones are the state dicts of the models built from
+configs/fame/pretrain_k400.py (session fixture ``i3d_checkpoint``) and
+pretrain_k400_r2plus1d.py, saved the way mmengine does. Each tensor of the downstream backbone must come
 from the checkpoint, and a checkpoint of another architecture (or none at
 all) must stop with a message that names the file.
 """
@@ -22,9 +23,9 @@ pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 I3D_CONFIGS = [
     'finetune_ucf101', 'finetune_hmdb51', 'finetune_diving48',
-    'linear_ucf101', 'linear_hmdb51', 'retrieval_ucf101', 'retrieval_hmdb51',
-    'finetune_demo', 'linear_demo', 'retrieval_demo'
+    'linear_ucf101', 'linear_hmdb51', 'retrieval_ucf101', 'retrieval_hmdb51'
 ]
+DEMO_CONFIGS = ['finetune_demo', 'linear_demo', 'retrieval_demo']
 R2PLUS1D_CONFIGS = [
     'finetune_ucf101_r2plus1d', 'finetune_hmdb51_r2plus1d',
     'finetune_diving48_r2plus1d', 'retrieval_ucf101_r2plus1d'
@@ -41,6 +42,11 @@ def build_downstream_model(name, helpers):
 @pytest.fixture(scope='module')
 def demo_state(demo_checkpoint):
     return read_state_dict(demo_checkpoint)
+
+
+@pytest.fixture(scope='module')
+def i3d_state(i3d_checkpoint):
+    return read_state_dict(i3d_checkpoint)
 
 
 @pytest.fixture(scope='module')
@@ -74,15 +80,18 @@ def check_full_load(model, checkpoint, state, helpers):
     helpers.assert_same_tensors(backbone.state_dict(), expected)
 
 
-@pytest.mark.parametrize('name', I3D_CONFIGS)
-def test_demo_checkpoint_loads_every_i3d_backbone_tensor(
-        name, demo_checkpoint, demo_state, helpers):
+@pytest.mark.parametrize('name, kind', [(name, 'i3d') for name in I3D_CONFIGS]
+                         + [(name, 'demo') for name in DEMO_CONFIGS])
+def test_pretraining_checkpoint_loads_every_backbone_tensor(
+        name, kind, request, helpers):
+    checkpoint = request.getfixturevalue(f'{kind}_checkpoint')
+    state = request.getfixturevalue(f'{kind}_state')
     model = build_downstream_model(name, helpers)
     head_before = {
         k: v.clone()
         for k, v in model.state_dict().items() if not k.startswith('backbone')
     }
-    check_full_load(model, demo_checkpoint, demo_state, helpers)
+    check_full_load(model, checkpoint, state, helpers)
     # Only the backbone is touched.
     helpers.assert_same_tensors(
         {
@@ -101,13 +110,13 @@ def test_r2plus1d_checkpoint_loads_every_backbone_tensor(
     check_full_load(model, r2plus1d_checkpoint, state, helpers)
 
 
-def test_i3d_checkpoint_into_r2plus1d_config_raises(demo_checkpoint,
+def test_i3d_checkpoint_into_r2plus1d_config_raises(i3d_checkpoint,
                                                     helpers):
     model = build_downstream_model('finetune_ucf101_r2plus1d', helpers)
     before = {k: v.clone() for k, v in model.backbone.state_dict().items()}
     with pytest.raises(BackboneCheckpointError,
-                       match=re.escape(demo_checkpoint)) as err:
-        load_backbone_weights(model.backbone, demo_checkpoint)
+                       match=re.escape(i3d_checkpoint)) as err:
+        load_backbone_weights(model.backbone, i3d_checkpoint)
     assert 'No tensor of' in str(err.value)
     assert 'pretrained=None' in str(err.value)
     helpers.assert_same_tensors(model.backbone.state_dict(), before)

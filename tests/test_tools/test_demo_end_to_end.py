@@ -50,7 +50,7 @@ def eval_options(data_root):
         'test_dataloader.num_workers=0',
         'test_dataloader.persistent_workers=False'
     ] + loader_options('test_dataloader', data_root, TEST_VIDEOS,
-                       '3.crop_size=32', clips=2)
+                       '3.scale=(32,32)', clips=2)
 
 
 def retrieval_options(data_root):
@@ -58,7 +58,7 @@ def retrieval_options(data_root):
                'test_dataloader.persistent_workers=False']
     for subset, num_videos in (('gallery', 16), ('query', TEST_VIDEOS)):
         options += loader_options('test_dataloader', data_root, num_videos,
-                                  '3.crop_size=32', clips=2,
+                                  '3.scale=(32,32)', clips=2,
                                   prefix=f'dataset.{subset}')
     return options
 
@@ -90,7 +90,7 @@ def e2e(demo_run, demo_checkpoint, tmp_path_factory):
             ] + retrieval_options(data_root)),
         # Round 2: testing the finetuned model, and retrieval with the
         # positional CHECKPOINT (load_from) instead of `pretrained`: the
-        # config's own pretrained= (work_dirs/pretrain_demo/epoch_10.pth)
+        # config's own pretrained= (work_dirs/pretrain_demo/epoch_50.pth)
         # must not be read.
         dict(
             test=[

@@ -22,30 +22,30 @@ TOOL = osp.join(REPO, 'tools', 'extract_backbone.py')
 
 
 @pytest.fixture(scope='module')
-def extracted(demo_checkpoint, tmp_path_factory):
-    """The tool run as a script, in-process, on the demo checkpoint."""
+def extracted(i3d_checkpoint, tmp_path_factory):
+    """The tool run as a script, in-process, on an I3D pretraining checkpoint."""
     out = str(tmp_path_factory.mktemp('extracted') / 'sub' / 'backbone.pth')
     stdout = io.StringIO()
     with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(
             stdout):
-        patch.setattr(sys, 'argv', [TOOL, demo_checkpoint, out])
+        patch.setattr(sys, 'argv', [TOOL, i3d_checkpoint, out])
         runpy.run_path(TOOL, run_name='__main__')
     return out, stdout.getvalue()
 
 
-def test_output_holds_exactly_the_backbone(extracted, demo_checkpoint,
+def test_output_holds_exactly_the_backbone(extracted, i3d_checkpoint,
                                            helpers):
     out, stdout = extracted
-    source = read_state_dict(demo_checkpoint)
+    source = read_state_dict(i3d_checkpoint)
     backbone = {k: v for k, v in source.items() if k.startswith('backbone.')}
     assert 0 < len(backbone) < len(source)  # the file has more than that
     saved = torch.load(out, map_location='cpu', weights_only=True)
     assert set(saved) == {'state_dict', 'meta'}  # no optimizer, message hub
     assert all(k.startswith('backbone.') for k in saved['state_dict'])
     helpers.assert_same_tensors(saved['state_dict'], backbone)
-    assert saved['meta']['source'] == osp.abspath(demo_checkpoint)
+    assert saved['meta']['source'] == osp.abspath(i3d_checkpoint)
     assert f'Wrote {len(backbone)} backbone tensors' in stdout
-    assert osp.getsize(out) < osp.getsize(demo_checkpoint) / 2
+    assert osp.getsize(out) < osp.getsize(i3d_checkpoint) / 2
 
 
 def test_stock_load_from_loads_all_backbone_tensors(extracted,

@@ -1,45 +1,43 @@
 # The built-in demo data (no download): generated motion videos (8 motion
-# classes), written as mp4 under data/fame_demo on first use and decoded with
-# decord like real data. 64 videos are the train split (pretraining data,
-# finetuning train set, retrieval gallery), 32 more of the same generator the
-# test split (val/test set, retrieval query). 8-frame clips at 64 x 64 (the
-# whole frame). The loaders are the labelled single-clip ones of the
-# downstream demo configs; pretraining (configs/fame/pretrain_demo.py) swaps
-# in `demo_two_clip_pipeline`.
-demo_train_dataset = dict(
+# classes, 16 frames at 64 x 64), written as mp4 under data/fame_demo on
+# first use and decoded with decord like real data. 64 videos are the train
+# split (pretraining data, finetuning train set, retrieval gallery), 64 more
+# the test split (val/test set, retrieval query). The videos come in groups
+# of 8, one per motion class, that share their looks (background and
+# object; num_appearances=8, the same 8 looks in both splits): telling two
+# videos apart needs their motion, so instance discrimination can learn it.
+# Clips: 8 frames at stride 2 (the whole video), resized to 32 x 32, no
+# flip (it would turn `left` into `right`). The loaders are the labelled
+# single-clip ones of the downstream demo configs; pretraining
+# (configs/fame/pretrain_demo.py) swaps in `demo_two_clip_pipeline`.
+demo_video = dict(
     type='SyntheticMotionDataset',
     data_root='data/fame_demo',
-    split='train',
-    num_videos=64,
-    num_frames=32,
-    height=64,
-    width=64)
-demo_test_dataset = dict(
-    type='SyntheticMotionDataset',
-    data_root='data/fame_demo',
-    split='test',
-    num_videos=32,
-    num_frames=32,
+    num_frames=16,
     height=64,
     width=64,
-    test_mode=True)
+    num_classes=8,
+    num_appearances=8)
+demo_train_dataset = dict(split='train', num_videos=64, **demo_video)
+demo_test_dataset = dict(
+    split='test', num_videos=64, test_mode=True, **demo_video)
+demo_crop_size = 32
 
-# Pretraining: two 8-frame clips per video, each cropped and resized to
-# 64 x 64 and flipped on its own.
+# Pretraining: two 8-frame clips per video, each cropped (area 0.2-1) and
+# resized to 32 x 32 on its own.
+demo_clip_transforms = [
+    dict(
+        type='RandomResizedCrop',
+        area_range=(0.2, 1.0),
+        aspect_ratio_range=(3 / 4, 4 / 3)),
+    dict(type='Resize', scale=(demo_crop_size, demo_crop_size),
+         keep_ratio=False),
+]
 demo_two_clip_pipeline = [
     dict(type='CheckedDecordInit'),
     dict(type='SampleTwoClips', clip_len=8, frame_interval=2, num_clips=2),
     dict(type='CheckedDecordDecode'),
-    dict(
-        type='ClipwiseTransforms',
-        transforms=[
-            dict(
-                type='RandomResizedCrop',
-                area_range=(0.2, 1.0),
-                aspect_ratio_range=(3 / 4, 4 / 3)),
-            dict(type='Resize', scale=(64, 64), keep_ratio=False),
-            dict(type='Flip', flip_ratio=0.5),
-        ]),
+    dict(type='ClipwiseTransforms', transforms=demo_clip_transforms),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs'),
 ]
@@ -47,38 +45,31 @@ demo_train_pipeline = [
     dict(type='CheckedDecordInit'),
     dict(type='SampleFrames', clip_len=8, frame_interval=2, num_clips=1),
     dict(type='CheckedDecordDecode'),
-    dict(type='RandomResizedCrop', area_range=(0.2, 1.0)),
-    dict(type='Resize', scale=(64, 64), keep_ratio=False),
-    dict(type='Flip', flip_ratio=0.5),
+    *demo_clip_transforms,
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs'),
+]
+# Evaluation: the whole frame resized to 32 x 32; one clip for validation,
+# the protocol's 10 uniformly spaced clips for testing (here overlapping:
+# the videos have 16 frames).
+_demo_eval_tail = [
+    dict(type='CheckedDecordDecode'),
+    dict(type='Resize', scale=(demo_crop_size, demo_crop_size),
+         keep_ratio=False),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs'),
 ]
 demo_val_pipeline = [
     dict(type='CheckedDecordInit'),
-    dict(
-        type='SampleFrames',
-        clip_len=8,
-        frame_interval=2,
-        num_clips=1,
-        test_mode=True),
-    dict(type='CheckedDecordDecode'),
-    dict(type='CenterCrop', crop_size=64),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs'),
+    dict(type='SampleFrames', clip_len=8, frame_interval=2, num_clips=1,
+         test_mode=True),
+    *_demo_eval_tail,
 ]
-# The protocol's 10 uniformly spaced clips x 1 centre crop.
 demo_test_pipeline = [
     dict(type='CheckedDecordInit'),
-    dict(
-        type='SampleFrames',
-        clip_len=8,
-        frame_interval=2,
-        num_clips=10,
-        test_mode=True),
-    dict(type='CheckedDecordDecode'),
-    dict(type='CenterCrop', crop_size=64),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs'),
+    dict(type='SampleFrames', clip_len=8, frame_interval=2, num_clips=10,
+         test_mode=True),
+    *_demo_eval_tail,
 ]
 
 # pin_memory off: without an accelerator torch only warns that it cannot
