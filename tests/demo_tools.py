@@ -21,6 +21,7 @@ def small_demo_options(data_root, epochs, batch_size=4):
         'train_dataloader.dataset.pipeline.3.transforms.1.scale=(32,32)',
         'default_hooks.logger.interval=1',
         'default_hooks.checkpoint.interval=1',
+        'default_hooks.checkpoint.max_keep_ckpts=3',
     ]
 
 

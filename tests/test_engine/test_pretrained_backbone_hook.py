@@ -1,7 +1,7 @@
 """PretrainedBackboneHook in a real mmengine Runner.
 
 A tiny finetuning (finetune_ucf101.py on generated videos, one iteration per
-epoch) with the demo pretraining checkpoint. ``ModelSnapshotHook``
+epoch) with an I3D pretraining checkpoint. ``ModelSnapshotHook``
 (tests/downstream_fixtures.py) copies the model just before the first iteration a run
 executes, i.e. the weights training really starts from.
 """
@@ -29,81 +29,81 @@ def train_finetune(downstream_cfg, work_dir, max_epochs=1, **options):
 
 
 @pytest.fixture(scope='module')
-def demo_backbone(demo_checkpoint, helpers):
-    return helpers.prefixed(read_state_dict(demo_checkpoint))
+def i3d_backbone(i3d_checkpoint, helpers):
+    return helpers.prefixed(read_state_dict(i3d_checkpoint))
 
 
 @pytest.fixture(scope='module')
-def pretrained_run(downstream_cfg, demo_checkpoint, tmp_path_factory):
+def pretrained_run(downstream_cfg, i3d_checkpoint, tmp_path_factory):
     return train_finetune(
         downstream_cfg,
         tmp_path_factory.mktemp('pretrained_run'),
-        pretrained=demo_checkpoint)
+        pretrained=i3d_checkpoint)
 
 
-def test_pretrained_run_logs_full_load(pretrained_run, demo_checkpoint,
-                                       demo_backbone, helpers):
+def test_pretrained_run_logs_full_load(pretrained_run, i3d_checkpoint,
+                                       i3d_backbone, helpers):
     log = helpers.runner_log(pretrained_run)
     n = len(helpers.unwrap(pretrained_run.model).backbone.state_dict())
-    assert n == len(demo_backbone)
-    assert (f'Loaded {n}/{n} backbone tensors from {demo_checkpoint}'
+    assert n == len(i3d_backbone)
+    assert (f'Loaded {n}/{n} backbone tensors from {i3d_checkpoint}'
             in log)
     assert 'missing: none' in log
 
 
 def test_training_starts_from_the_pretrained_backbone(
-        pretrained_run, demo_backbone, helpers):
+        pretrained_run, i3d_backbone, helpers):
     snapshot = helpers.snapshot_hook(pretrained_run)
     assert snapshot.iter == 0
     helpers.assert_same_tensors(
-        helpers.prefixed(snapshot.state), demo_backbone)
+        helpers.prefixed(snapshot.state), i3d_backbone)
     # ... and the iteration then trained it.
     trained = helpers.unwrap(pretrained_run.model).backbone.state_dict()
-    assert helpers.count_different(trained, demo_backbone) > 0
+    assert helpers.count_different(trained, i3d_backbone) > 0
 
 
 def test_pretrained_none_starts_from_random_init(downstream_cfg, tmp_path,
-                                                 demo_backbone, helpers):
+                                                 i3d_backbone, helpers):
     runner = train_finetune(downstream_cfg, tmp_path, pretrained=None)
     log = helpers.runner_log(runner)
     assert ('pretrained=None: the backbone starts from a random '
             'initialisation.') in log
     assert 'backbone tensors from' not in log
     start = helpers.prefixed(helpers.snapshot_hook(runner).state)
-    conv_weights = [k for k, v in demo_backbone.items() if v.dim() == 5]
-    assert all(not torch.equal(start[k], demo_backbone[k])
+    conv_weights = [k for k, v in i3d_backbone.items() if v.dim() == 5]
+    assert all(not torch.equal(start[k], i3d_backbone[k])
                for k in conv_weights)
 
 
 def test_load_from_takes_precedence_over_pretrained(
-        pretrained_run, downstream_cfg, demo_checkpoint, demo_backbone,
+        pretrained_run, downstream_cfg, i3d_checkpoint, i3d_backbone,
         tmp_path, helpers):
     finetuned = str(pretrained_run.work_dir + '/epoch_1.pth')
     runner = train_finetune(
         downstream_cfg,
         tmp_path,
-        pretrained=demo_checkpoint,
+        pretrained=i3d_checkpoint,
         load_from=finetuned)
     log = helpers.runner_log(runner)
-    assert f'pretrained={demo_checkpoint} is not loaded' in log
+    assert f'pretrained={i3d_checkpoint} is not loaded' in log
     assert 'backbone tensors from' not in log
-    n = len(demo_backbone)
+    n = len(i3d_backbone)
     assert f'{finetuned}: {n}/{n} backbone tensors match the model' in log
     start = helpers.prefixed(helpers.snapshot_hook(runner).state)
     helpers.assert_same_tensors(
         start, helpers.prefixed(read_state_dict(finetuned)))
-    assert helpers.count_different(start, demo_backbone) > 0
+    assert helpers.count_different(start, i3d_backbone) > 0
 
 
 def test_resumed_run_does_not_reload_pretrained(
-        pretrained_run, downstream_cfg, demo_checkpoint, demo_backbone,
+        pretrained_run, downstream_cfg, i3d_checkpoint, i3d_backbone,
         tmp_path, helpers):
     finetuned = str(pretrained_run.work_dir + '/epoch_1.pth')
     runner = train_finetune(
         downstream_cfg,
         tmp_path,
         max_epochs=2,
-        pretrained=demo_checkpoint,
+        pretrained=i3d_checkpoint,
         resume=True,
         load_from=finetuned)
     log = helpers.runner_log(runner)
@@ -114,7 +114,7 @@ def test_resumed_run_does_not_reload_pretrained(
     start = helpers.prefixed(snapshot.state)
     helpers.assert_same_tensors(
         start, helpers.prefixed(read_state_dict(finetuned)))
-    assert helpers.count_different(start, demo_backbone) > 0
+    assert helpers.count_different(start, i3d_backbone) > 0
 
 
 def test_load_from_without_backbone_tensors_stops_the_run(

@@ -59,17 +59,15 @@ _demo_eval_tail = [
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs'),
 ]
+_demo_eval_clips = dict(
+    type='SampleFrames', clip_len=8, frame_interval=2, test_mode=True)
 demo_val_pipeline = [
     dict(type='CheckedDecordInit'),
-    dict(type='SampleFrames', clip_len=8, frame_interval=2, num_clips=1,
-         test_mode=True),
-    *_demo_eval_tail,
+    dict(num_clips=1, **_demo_eval_clips), *_demo_eval_tail
 ]
 demo_test_pipeline = [
     dict(type='CheckedDecordInit'),
-    dict(type='SampleFrames', clip_len=8, frame_interval=2, num_clips=10,
-         test_mode=True),
-    *_demo_eval_tail,
+    dict(num_clips=10, **_demo_eval_clips), *_demo_eval_tail
 ]
 
 # pin_memory off: without an accelerator torch only warns that it cannot
