@@ -72,26 +72,19 @@ demo_test_pipeline = [
 
 # pin_memory off: without an accelerator torch only warns that it cannot
 # pin, and a 1.5 MB uint8 batch gains nothing from pinning.
+_demo_loader = dict(
+    batch_size=8, num_workers=2, persistent_workers=True, pin_memory=False)
 train_dataloader = dict(
-    batch_size=8,
-    num_workers=2,
-    persistent_workers=True,
-    pin_memory=False,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(pipeline=demo_train_pipeline, **demo_train_dataset))
+    dataset=dict(pipeline=demo_train_pipeline, **demo_train_dataset),
+    **_demo_loader)
 val_dataloader = dict(
-    batch_size=8,
-    num_workers=2,
-    persistent_workers=True,
-    pin_memory=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(pipeline=demo_val_pipeline, **demo_test_dataset))
+    dataset=dict(pipeline=demo_val_pipeline, **demo_test_dataset),
+    **_demo_loader)
 test_dataloader = dict(
+    val_dataloader,
     batch_size=4,
-    num_workers=2,
-    persistent_workers=True,
-    pin_memory=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(pipeline=demo_test_pipeline, **demo_test_dataset))
 val_evaluator = dict(type='AccMetric')
 test_evaluator = val_evaluator

@@ -1,5 +1,5 @@
 # Video retrieval on the demo data of ./fame_demo.py, no training: gallery =
-# the 64 train videos, query = the 32 test videos, 10 clips each; with 8
+# the 64 train videos, query = the 64 test videos, 10 clips each; with 8
 # videos per class in the gallery, the kNN vote is among the 5 nearest.
 _base_ = './fame_demo.py'
 
@@ -13,11 +13,9 @@ test_dataloader = dict(
         _delete_=True,
         type='GalleryQueryDataset',
         gallery=dict(
-            pipeline=_base_.demo_test_pipeline,
-            test_mode=True,
-            **_base_.demo_train_dataset),
-        query=dict(
-            pipeline=_base_.demo_test_pipeline, **_base_.demo_test_dataset)))
+            _base_.test_dataloader.dataset,
+            split=_base_.demo_train_dataset.split),
+        query=_base_.test_dataloader.dataset))
 test_evaluator = [
     dict(type='VideoRetrievalMetric', topk=(1, 5, 10, 20, 50)),
     dict(type='KNNAccMetric', k=5),
