@@ -1,4 +1,4 @@
-# Static-bias evaluation of a finetuned demo model: top-1 on the 32 demo
+# Static-bias evaluation of a finetuned demo model: top-1 on the 64 demo
 # test videos, on their static versions (one frame repeated) and on their
 # background-swapped versions, and StillMix's contrasted accuracy.
 #   python tools/data/make_static_bias_sets.py --config configs/fame/static_bias_demo.py
