@@ -17,6 +17,7 @@ from fame_mm.datasets.video_writer import \
 from demo_tools import (DEMO_CONFIG, run_tool,  # noqa: E402
                         small_demo_options)
 from downstream_fixtures import (downstream_cfg, helpers,  # noqa: E402,F401
+                                 save_pretraining_checkpoint,
                                  one_torch_thread, tiny_videos)
 from mmaction.utils import register_all_modules  # noqa: E402
 
@@ -117,29 +118,11 @@ def demo_checkpoint(demo_run) -> str:
 @pytest.fixture(scope='session')
 def i3d_checkpoint(tmp_path_factory) -> str:
     """An mmengine-style checkpoint of the paper's FAME pretraining model
-    (``pretrain_k400.py``, Inception-I3D): seeded random weights, BN running
-    statistics away from their defaults, a small queue."""
-    import torch
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-
-    from mmaction.registry import MODELS
-    init_default_scope('mmaction')
-    cfg = Config.fromfile(
-        os.path.join(REPO_ROOT, 'configs', 'fame', 'pretrain_k400.py'))
-    cfg.model.head.queue_len = 16
-    torch.manual_seed(3)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    for name, buffer in model.named_buffers():  # near the defaults 0, 1
-        if name.endswith('running_mean'):
-            buffer.uniform_(-0.1, 0.1)
-        elif name.endswith('running_var'):
-            buffer.uniform_(0.9, 1.1)
+    (``pretrain_k400.py``, Inception-I3D), BN statistics off their
+    defaults."""
     path = tmp_path_factory.mktemp('i3d_pretrain') / 'epoch_200.pth'
-    torch.save(
-        dict(state_dict=model.state_dict(), meta=dict(epoch=200)), path)
-    return str(path)
+    return save_pretraining_checkpoint(
+        'pretrain_k400', path, seed=3, shift_norm_statistics=True)
 
 
 @pytest.fixture(scope='session')

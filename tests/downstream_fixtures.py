@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import torch
 from fame_mm.datasets.video_writer import write_video
-from mmaction.registry import HOOKS
+from mmaction.registry import HOOKS, MODELS
 from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
@@ -32,6 +32,28 @@ TEST_CLIPS = 2
 
 def config_path(name: str) -> str:
     return osp.join(CONFIG_DIR, f'{name}.py')
+
+
+def save_pretraining_checkpoint(name: str, path: str, seed: int,
+                                shift_norm_statistics: bool = False) -> str:
+    """Save the pretraining model of config ``name`` (queue of 16, seeded
+    random weights) the way mmengine does; optionally move the BN running
+    statistics a little away from their defaults (0, 1) so that loading them
+    is observable. Returns ``path``."""
+    cfg = Config.fromfile(config_path(name))
+    cfg.model.head.queue_len = 16
+    torch.manual_seed(seed)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    if shift_norm_statistics:
+        for key, buffer in model.named_buffers():
+            if key.endswith('running_mean'):
+                buffer.uniform_(-0.1, 0.1)
+            elif key.endswith('running_var'):
+                buffer.uniform_(0.9, 1.1)
+    torch.save(dict(state_dict=model.state_dict(), meta=dict(epoch=200)),
+               path)
+    return str(path)
 
 
 @pytest.fixture(scope='module')

@@ -12,6 +12,7 @@ import re
 
 import pytest
 import torch
+from downstream_fixtures import save_pretraining_checkpoint
 from mmaction.registry import MODELS
 from mmengine.config import Config
 
@@ -50,17 +51,10 @@ def i3d_state(i3d_checkpoint):
 
 
 @pytest.fixture(scope='module')
-def r2plus1d_checkpoint(tmp_path_factory, helpers):
+def r2plus1d_checkpoint(tmp_path_factory):
     """An mmengine-style checkpoint of the R(2+1)D FAME pretraining model."""
-    cfg = Config.fromfile(helpers.config_path('pretrain_k400_r2plus1d'))
-    cfg.model.head.queue_len = 16
-    torch.manual_seed(2)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
     path = tmp_path_factory.mktemp('r2plus1d_pretrain') / 'epoch_200.pth'
-    torch.save(
-        dict(state_dict=model.state_dict(), meta=dict(epoch=200)), path)
-    return str(path)
+    return save_pretraining_checkpoint('pretrain_k400_r2plus1d', path, seed=2)
 
 
 def check_full_load(model, checkpoint, state, helpers):
