@@ -76,19 +76,9 @@ def _remove_stale_videos(video_dir: str, split: str, keep: set) -> None:
             os.remove(os.path.join(video_dir, name))
 
 
-def _appearance(index: int, args: dict) -> Optional[int]:
-    """Shared appearance of video ``index``, or None (its own).
-
-    With ``num_appearances`` A > 0, videos ``g * C .. g * C + C - 1`` (C
-    classes, one video per class) share appearance ``g % A``.
-    """
-    if not args['num_appearances']:
-        return None
-    return (index // args['num_classes']) % args['num_appearances']
-
-
 def _write_videos(video_dir: str, names: list[str],
-                  assignment: list[tuple[int, int]], video_seed: int,
+                  assignment: list[tuple[int, int, Optional[int]]],
+                  video_seed: int,
                   args: dict) -> list[dict]:
     """Render and write every video of a split; returns the meta entries."""
     print(f'Writing {len(names)} generated videos ({args["split"]}) to '
@@ -96,15 +86,13 @@ def _write_videos(video_dir: str, names: list[str],
     # On stderr: stdout stays free for the callers' own output.
     progress = ProgressBar(len(names), file=sys.stderr)
     videos = []
-    for index, (name, (label, family)) in enumerate(zip(names, assignment)):
-        appearance = _appearance(index, args)
-        if appearance is not None:
-            family = appearance % args['num_background_families']
+    looks_seed = appearance_seed(args['seed'])
+    for index, (name, (label, family, appearance)) in enumerate(
+            zip(names, assignment)):
         frames = render_motion_video(
             index, label, family, video_seed, args['num_frames'],
             args['height'], args['width'],
-            None if appearance is None else
-            (appearance_seed(args['seed']), appearance))
+            None if appearance is None else (looks_seed, appearance))
         # Under a temporary name first: a partial video never looks final.
         tmp = os.path.join(video_dir, f'.{name[:-4]}.tmp{os.getpid()}.mp4')
         write_video(tmp, frames, fps=args['fps'], codec='mp4v')
@@ -138,7 +126,8 @@ def _generate(out_dir: str, ann_file: str, meta_file: str,
     video_seed = _split_seed(args['seed'], split)
     assignment = _assign(video_seed, num_videos, args['num_classes'],
                          args['num_background_families'],
-                         args['background_label_correlation'])
+                         args['background_label_correlation'],
+                         args['num_appearances'])
     videos = _write_videos(video_dir, names, assignment, video_seed, args)
     meta = dict(
         args=args,

@@ -556,16 +556,34 @@ def appearance_seed(seed: int) -> int:
     return _split_seed(seed, ':appearance')
 
 
-def _assign(video_seed: int, num_videos: int, num_classes: int,
-            num_families: int, correlation: float) -> list[tuple[int, int]]:
-    """``(label, background_family)`` per video; label = index % classes."""
+def _assign(
+    video_seed: int,
+    num_videos: int,
+    num_classes: int,
+    num_families: int,
+    correlation: float,
+    num_appearances: int = 0
+) -> list[tuple[int, int, Optional[int]]]:
+    """``(label, background_family, appearance)`` per video.
+
+    label = index % classes. With ``num_appearances`` A > 0, videos
+    ``g * C .. g * C + C - 1`` (C classes, one video per class) share
+    appearance ``g % A`` and its background family ``g % A % families``;
+    otherwise the appearance is None (the video's own) and the family is
+    tied to the label with probability ``correlation``.
+    """
     out = []
     for index in range(num_videos):
         label = index % num_classes
+        if num_appearances:
+            appearance = (index // num_classes) % num_appearances
+            out.append((label, appearance % num_families, appearance))
+            continue
         rng = _rng(video_seed, index, _STREAM_FAMILY)
         tied = rng.random() < correlation
         random_family = int(rng.integers(num_families))
-        out.append((label, label % num_families if tied else random_family))
+        out.append(
+            (label, label % num_families if tied else random_family, None))
     return out
 
 
