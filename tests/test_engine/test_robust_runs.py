@@ -104,15 +104,26 @@ def _copy_data(reference_root, root):
     shutil.copytree(reference_root / 'data', root / 'data')
 
 
+def _killed_run(reference_root, root, at_iter, during):
+    """Train on a copy of the reference data until SigkillHook kills the
+    process at ``at_iter`` (``during`` 'save' or 'step').
+
+    Returns:
+        tuple: ``(samples, work, proc)``: the samples log, the work dir and
+        the finished subprocess.
+    """
+    _copy_data(reference_root, root)
+    samples = root / 'samples.jsonl'
+    work = root / 'work'
+    killed = write_config(
+        root / 'killed.py', root / 'data', samples,
+        [dict(type='SigkillHook', at_iter=at_iter, during=during)])
+    return samples, work, train(killed, work, check=False)
+
+
 def test_sigkill_during_save_then_resume(reference, tmp_path):
     ref_root, ref_samples, ref_state = reference
-    _copy_data(ref_root, tmp_path)
-    samples = tmp_path / 'samples.jsonl'
-    work = tmp_path / 'work'
-    killed = write_config(
-        tmp_path / 'killed.py', tmp_path / 'data', samples,
-        [dict(type='SigkillHook', at_iter=6, during='save')])
-    proc = train(killed, work, check=False)
+    samples, work, proc = _killed_run(ref_root, tmp_path, 6, 'save')
     assert proc.returncode == -9, proc.stderr[-3000:]
     # The kill hit the write of iter_6.pth: no file under that name, and
     # last_checkpoint still names the complete iter_4.pth.
@@ -136,13 +147,8 @@ def test_sigkill_during_save_then_resume(reference, tmp_path):
 
 def test_sigkill_during_step_resumes_inside_the_epoch(reference, tmp_path):
     ref_root, ref_samples, ref_state = reference
-    _copy_data(ref_root, tmp_path)
-    samples = tmp_path / 'samples.jsonl'
-    work = tmp_path / 'work'
-    killed = write_config(
-        tmp_path / 'killed.py', tmp_path / 'data', samples,
-        [dict(type='SigkillHook', at_iter=7, during='step')])
-    assert train(killed, work, check=False).returncode == -9
+    samples, work, proc = _killed_run(ref_root, tmp_path, 7, 'step')
+    assert proc.returncode == -9
     assert (work / 'last_checkpoint').read_text().endswith('iter_6.pth')
     steps_before = [step for step, _ in samples_seen(samples)]
     assert steps_before == [1, 2, 3, 4, 5, 6, 7]
