@@ -1,5 +1,8 @@
 # Linear probe on the built-in demo data (no download): frozen demo-pretrained
 # ResNet3d-18 (width 16), linear classifier on pooled features, 8 x 32^2 clips.
+# The pooled ReLU features are standardised first (BatchNormLinearHead, a
+# BatchNorm1d without weights): plain I3DHead barely moves from chance on
+# these unnormalised features at this lr.
 #   python tools/train.py configs/fame/pretrain_demo.py
 #   python tools/train.py configs/fame/linear_demo.py
 #   python tools/test.py configs/fame/linear_demo.py \
@@ -22,6 +25,7 @@ model = dict(
         norm_eval=True,
         **_base_.resnet3d18_w16),
     cls_head=dict(
+        type='BatchNormLinearHead',
         in_channels=_base_.resnet3d18_w16_channels, num_classes=8))
 
 # The recipe's lr scaled linearly from 128 to 8 clips per step.

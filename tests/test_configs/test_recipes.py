@@ -143,6 +143,7 @@ RECIPES = {
     },
     'linear_demo': {
         'model.backbone.frozen_stages': 4,
+        'model.cls_head.type': 'BatchNormLinearHead',
         'model.cls_head.num_classes': 8,
         'model.data_preprocessor.type': 'ActionDataPreprocessor',
         'optim_wrapper.optimizer.lr': 0.1 * 8 / 128,
