@@ -40,14 +40,16 @@ optim_wrapper = dict(optimizer=dict(lr=0.05))
 default_hooks = dict(
     logger=dict(interval=4), checkpoint=dict(interval=10, max_keep_ckpts=1))
 
-# Quality signal while pretraining: every 10 epochs, kNN top-1 and R@1 of
-# the backbone's features on the labelled demo pair (64 train videos as
-# gallery, 64 test videos as query, one clip each). A few seconds each.
+# Quality signal while pretraining: before training (the random-init
+# floor) and every 10 epochs, kNN top-1 and R@1 of the backbone's features
+# on the labelled demo pair (64 train videos as gallery, 64 test videos as
+# query, one clip each). A few seconds each.
 custom_hooks = [
     dict(
         type='KNNMonitorHook',
         interval=10,
         k=5,
+        before_train=True,
         dataloader=dict(
             batch_size=16,
             num_workers=0,

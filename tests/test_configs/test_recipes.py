@@ -272,3 +272,18 @@ def test_r2plus1d_finetuning_changes_only_the_clip_size(dataset, monkeypatch):
     assert tuple(
         step(r2plus1d.train_dataloader.dataset.pipeline,
              'Resize')['scale']) == (112, 112)
+
+
+@pytest.mark.parametrize('name, zero_init_residual', [
+    ('pretrain_demo', False), ('finetune_demo', False), ('linear_demo', False),
+    ('retrieval_demo', False), ('supervised_demo', False),
+    ('bias_fame_demo', True), ('bias_moco_demo', True),
+    ('bias_supervised_demo', True)
+])
+def test_cpu_backbone_residual_init(name, zero_init_residual):
+    """The demo's CPU ResNet3d starts with live residual branches; the
+    background-bias benchmark keeps mmaction2's zero-initialised ones (the
+    configs' comments say why)."""
+    backbone = load(name).model.backbone
+    assert (backbone.type, backbone.depth) == ('ResNet3d', 18)
+    assert backbone.zero_init_residual is zero_init_residual

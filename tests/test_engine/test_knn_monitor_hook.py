@@ -1,6 +1,7 @@
 """KNNMonitorHook: feature pooling, scoring and a real pretraining epoch."""
 import json
 import os.path as osp
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -92,14 +93,36 @@ def test_demo_epoch_logs_knn_scores(tmp_path):
     runner.train()
 
     log = open(osp.join(runner.log_dir, f'{runner.timestamp}.log')).read()
+    # The demo config also scores the untrained backbone (its floor).
+    assert 'KNNMonitorHook (before training): knn_monitor/knn_top1' in log
     assert 'KNNMonitorHook (epoch 1): knn_monitor/knn_top1' in log
     scalars = [
         json.loads(line) for line in open(
             osp.join(runner.log_dir, 'vis_data', 'scalars.json'))
     ]
     logged = [s for s in scalars if 'knn_monitor/knn_top1' in s]
-    assert len(logged) == 1 and logged[0]['step'] == 1
-    assert 0.0 <= logged[0]['knn_monitor/knn_top1'] <= 1.0
-    assert 0.0 <= logged[0]['knn_monitor/R@1'] <= 1.0
+    assert [s['step'] for s in logged] == [0, 1]
+    for scores in logged:
+        assert 0.0 <= scores['knn_monitor/knn_top1'] <= 1.0
+        assert 0.0 <= scores['knn_monitor/R@1'] <= 1.0
     # The model is back in training mode after the evaluation.
     assert runner.model.training
+
+
+@pytest.mark.parametrize('before_train, epoch, iteration, evaluated', [
+    (True, 0, 0, True),
+    (True, 3, 12, False),  # resumed: the floor is not the start any more
+    (False, 0, 0, False),
+])
+def test_before_train_scores_only_a_fresh_start(before_train, epoch,
+                                                iteration, evaluated):
+    hook = KNNMonitorHook(dataloader=dict(), before_train=before_train)
+    calls = []
+    hook.evaluate = lambda runner: calls.append(runner) or {'s': 0.5}
+    runner = SimpleNamespace(
+        epoch=epoch,
+        iter=iteration,
+        logger=SimpleNamespace(info=lambda message: None),
+        visualizer=SimpleNamespace(add_scalars=lambda *a, **k: None))
+    hook.before_train(runner)
+    assert bool(calls) is evaluated

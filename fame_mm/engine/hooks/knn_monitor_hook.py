@@ -36,6 +36,9 @@ class KNNMonitorHook(Hook):
             Defaults to 5.
         k (int): Neighbours of the kNN vote. Defaults to 20.
         temperature (float): kNN vote temperature. Defaults to 0.07.
+        before_train (bool): Also evaluate once before the first epoch (not
+            when resuming), logged at step 0: the run's own random-init
+            floor. Defaults to False.
     """
 
     priority = 'LOW'
@@ -44,11 +47,13 @@ class KNNMonitorHook(Hook):
                  dataloader: dict,
                  interval: int = 5,
                  k: int = 20,
-                 temperature: float = 0.07) -> None:
+                 temperature: float = 0.07,
+                 before_train: bool = False) -> None:
         if interval < 1:
             raise ValueError(f'interval must be >= 1, got {interval}')
         self.dataloader_cfg = dataloader
         self.interval = interval
+        self.eval_before_train = before_train
         self.evaluator = Evaluator([
             KNNAccMetric(k=k, temperature=temperature, prefix=METRIC_PREFIX),
             VideoRetrievalMetric(topk=(1, ), prefix=METRIC_PREFIX),
@@ -83,12 +88,18 @@ class KNNMonitorHook(Hook):
             model.train(was_training)
         return self.evaluator.evaluate(len(loader.dataset))
 
+    def _log(self, runner: Runner, when: str, step: int) -> None:
+        scores = self.evaluate(runner)
+        runner.logger.info(f'KNNMonitorHook ({when}): ' + ', '.join(
+            f'{name} {value:.4f}' for name, value in scores.items()))
+        runner.visualizer.add_scalars(scores, step=step)
+
+    def before_train(self, runner: Runner) -> None:
+        """Score the initial backbone if asked (a fresh run only)."""
+        if self.eval_before_train and runner.epoch == 0 and runner.iter == 0:
+            self._log(runner, 'before training', step=0)
+
     def after_train_epoch(self, runner: Runner) -> None:
         """Evaluate every ``interval`` epochs and log the scores."""
-        if not self.every_n_epochs(runner, self.interval):
-            return
-        scores = self.evaluate(runner)
-        runner.logger.info(
-            f'KNNMonitorHook (epoch {runner.epoch + 1}): ' + ', '.join(
-                f'{name} {value:.4f}' for name, value in scores.items()))
-        runner.visualizer.add_scalars(scores, step=runner.epoch + 1)
+        if self.every_n_epochs(runner, self.interval):
+            self._log(runner, f'epoch {runner.epoch + 1}', runner.epoch + 1)
