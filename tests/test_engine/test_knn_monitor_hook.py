@@ -60,6 +60,30 @@ def test_evaluate_known_answers():
     assert scores['knn_monitor/R@1'] == pytest.approx(4 / 5)
 
 
+def test_evaluate_leaves_the_torch_random_state_alone():
+    """A real DataLoader draws a seed per pass; the run must not see it."""
+    from mmaction.structures import ActionDataSample
+
+    def collate(items):
+        samples = [
+            ActionDataSample(metainfo=dict(retrieval_set=name)).set_gt_label(
+                label) for name, label in items
+        ]
+        clips = [torch.full((1, 3, 2, 2, 2), float(label)) for _, label in items]
+        return dict(inputs=clips, data_samples=samples)
+
+    items = [('gallery', 0), ('gallery', 1), ('query', 0), ('query', 1)]
+    hook = KNNMonitorHook(dataloader=dict(), k=1)
+    hook._dataloader = torch.utils.data.DataLoader(
+        items, batch_size=2, collate_fn=collate)
+    runner = SimpleNamespace(model=ClipMeanModel())
+    torch.manual_seed(0)
+    state = torch.random.get_rng_state()
+    scores = hook.evaluate(runner)
+    assert torch.equal(torch.random.get_rng_state(), state)
+    assert scores['knn_monitor/knn_top1'] == pytest.approx(1.0)
+
+
 def test_interval_must_be_positive():
     with pytest.raises(ValueError, match='interval'):
         KNNMonitorHook(dataloader=dict(), interval=0)

@@ -70,6 +70,8 @@ class KNNMonitorHook(Hook):
     def evaluate(self, runner: Runner) -> Dict[str, float]:
         """Extract the features of every video and score them.
 
+        The global torch random state is the same afterwards.
+
         Returns:
             dict[str, float]: ``knn_monitor/knn_top1`` and
             ``knn_monitor/R@1`` (on every process).
@@ -79,13 +81,16 @@ class KNNMonitorHook(Hook):
         was_training = model.training
         model.eval()
         loader = self._loader(runner)
-        try:
-            for data_batch in loader:
-                self.evaluator.process(
-                    data_samples=video_features(model, data_batch),
-                    data_batch=data_batch)
-        finally:
-            model.train(was_training)
+        # Iterating a DataLoader draws its base seed from the global torch
+        # generator: fork it, so that watching does not change the run.
+        with torch.random.fork_rng(devices=[]):
+            try:
+                for data_batch in loader:
+                    self.evaluator.process(
+                        data_samples=video_features(model, data_batch),
+                        data_batch=data_batch)
+            finally:
+                model.train(was_training)
         return self.evaluator.evaluate(len(loader.dataset))
 
     def _log(self, runner: Runner, when: str, step: int) -> None:
