@@ -9,12 +9,7 @@ _base_ = ['./finetune_demo.py']
 pretrained = None
 model = dict(
     cls_head=dict(dropout_ratio=0.0),
-    data_preprocessor=dict(
-        _delete_=True,
-        type='ActionDataPreprocessor',
-        mean=[110.2, 100.64, 95.99],
-        std=[58.15, 56.47, 55.33],
-        format_shape='NCTHW'))
+    data_preprocessor=dict(_delete_=True, **_base_.kinetics_preprocessor))
 train_dataloader = dict(batch_size=16, drop_last=True)
 optim_wrapper = dict(optimizer=dict(lr=0.05))
 train_cfg = dict(max_epochs=160, val_interval=40)  # 4 steps per epoch

@@ -22,3 +22,11 @@ model = dict(
         type='ContrastiveDataPreprocessor',
         query_augments=[],
         batch_augments=[dict(type='ClipColorAugment', blur_prob=0.0)]))
+
+# The same normalisation without the colour augmentation (linear probe,
+# supervised ceiling), on the 0-255 scale of mmaction2's preprocessor.
+kinetics_preprocessor = dict(
+    type='ActionDataPreprocessor',
+    mean=[110.2, 100.64, 95.99],
+    std=[58.15, 56.47, 55.33],
+    format_shape='NCTHW')

@@ -7,10 +7,4 @@ _base_ = './inception_i3d_finetune.py'
 model = dict(
     backbone=dict(frozen_stages=3, norm_eval=True),
     cls_head=dict(dropout_ratio=0.0),
-    data_preprocessor=dict(
-        _delete_=True,
-        type='ActionDataPreprocessor',
-        # The Kinetics-400 statistics of pretraining, on the 0-255 scale.
-        mean=[110.2, 100.64, 95.99],
-        std=[58.15, 56.47, 55.33],
-        format_shape='NCTHW'))
+    data_preprocessor=dict(_delete_=True, **_base_.kinetics_preprocessor))
