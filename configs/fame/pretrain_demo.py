@@ -36,7 +36,13 @@ test_dataloader = None
 test_evaluator = None
 
 train_cfg = dict(max_epochs=50)  # 200 steps, cosine to 0 over them
-optim_wrapper = dict(optimizer=dict(lr=0.05))
+# lr 0.005 at batch 16 (the paper's 0.01 at batch 64, scaled linearly, x2).
+# At 0.05 the contrastive loss climbs back to ln(K + 1) within about 100
+# steps (the embeddings of all clips converge to one direction) and the
+# pretrained backbone finetunes worse than a random one; at 0.005 the loss
+# falls and the backbone beats random init on finetuning, retrieval and kNN
+# (README, "On the demo data").
+optim_wrapper = dict(optimizer=dict(lr=0.005))
 default_hooks = dict(
     logger=dict(interval=4), checkpoint=dict(interval=10, max_keep_ckpts=1))
 

@@ -1,5 +1,6 @@
 """MoCo head, recognizer and contrastive data preprocessor."""
 import copy
+import math
 
 import pytest
 import torch
@@ -66,6 +67,25 @@ def test_head_loss_and_accuracy_on_known_logits():
     expected = torch.nn.functional.cross_entropy(logits, torch.zeros(
         2, dtype=torch.long))
     assert out['loss'].item() == pytest.approx(expected.item(), rel=1e-6)
+    # cosines to the negatives: row 0 all 0, row 1 (1, 0, 0, 0)
+    assert out['neg_cos'].item() == pytest.approx(1 / 8)
+
+
+def test_head_neg_cos_reads_collapse():
+    """All embeddings one direction: ``neg_cos`` 1 and the loss ln(1 + K);
+    spread ones: ``neg_cos`` near 0."""
+    head = MODELS.build(dict(type='MoCoHead', in_channels=4, hid_channels=4,
+                             out_channels=16, queue_len=32))
+    gen = torch.Generator().manual_seed(0)
+    one_way = torch.nn.functional.normalize(torch.ones(8, 16), dim=1)
+    out = head.loss(one_way, one_way, one_way[:1].t().repeat(1, 32))
+    assert out['neg_cos'].item() == pytest.approx(1.0)
+    assert out['loss'].item() == pytest.approx(math.log(33), rel=1e-5)
+    spread = torch.nn.functional.normalize(
+        torch.randn(8, 16, generator=gen), dim=1)
+    queue = torch.nn.functional.normalize(
+        torch.randn(16, 32, generator=gen), dim=0)
+    assert abs(head.loss(spread, spread, queue)['neg_cos'].item()) < 0.1
 
 
 def test_key_encoder_starts_equal_then_follows_momentum():
@@ -92,7 +112,7 @@ def test_loss_enqueues_both_directions_against_the_old_queue():
     queue_before = model.head.queue.clone()
     torch.manual_seed(0)
     losses = model(random_views(batch=4), mode='loss')
-    assert set(losses) == {'loss', 'top1_acc', 'top5_acc'}
+    assert set(losses) == {'loss', 'top1_acc', 'top5_acc', 'neg_cos'}
     assert torch.isfinite(losses['loss'])
     assert int(model.head.queue_ptr) == 8  # 2 directions x 4 clips
     assert torch.equal(model.head.queue[:, 8:], queue_before[:, 8:])

@@ -74,10 +74,12 @@ def test_arm_configs_differ_only_by_fame(bias_module):
         assert cfg.train_dataloader.dataset.split == 'train'
         assert cfg.param_scheduler[0]['T_max'] == cfg.train_cfg.max_epochs
     # The ceiling: same backbone, clips and steps; labelled, unbiased split.
+    # Only its residual norms start as mmaction2's (zero-initialised).
     ceiling = bias_module.arm_config(bias_module.CEILING_CONFIG, settings, 7,
                                      '/tmp/x')
     assert ceiling.model.type == 'Recognizer3D'
-    assert ceiling.model.backbone == fame.model.backbone
+    assert ceiling.model.backbone == dict(
+        fame.model.backbone, zero_init_residual=True)
     assert ceiling.train_cfg.max_epochs == fame.train_cfg.max_epochs
     assert (ceiling.train_dataloader.batch_size ==
             fame.train_dataloader.batch_size)

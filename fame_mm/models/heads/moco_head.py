@@ -113,15 +113,21 @@ class MoCoHead(BaseModule):
                 ``self.queue.clone()``.
 
         Returns:
-            dict[str, Tensor]: ``loss``, ``top1_acc``, ``top5_acc``.
+            dict[str, Tensor]: ``loss``, ``top1_acc``, ``top5_acc`` and
+            ``neg_cos``, the mean cosine similarity of the queries to the
+            negatives: a collapse signal. Near 1, the embeddings of all
+            clips point one way and the loss sits at ``ln(1 + K)``
+            (e.g. a learning rate too high for the run).
         """
         logits = self.contrastive_logits(queries, keys, negatives)
         targets = logits.new_zeros(logits.shape[0], dtype=torch.long)
         top1, top5 = contrastive_topk(logits.detach())
+        neg_cos = logits.detach()[:, 1:].mean() * self.temperature
         return dict(
             loss=F.cross_entropy(logits, targets),
             top1_acc=top1,
-            top5_acc=top5)
+            top5_acc=top5,
+            neg_cos=neg_cos)
 
     @torch.no_grad()
     def enqueue(self, keys: Tensor) -> None:

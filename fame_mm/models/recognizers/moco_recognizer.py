@@ -193,8 +193,9 @@ class MoCoRecognizer(BaseModel):
             data_samples: Unused (labels are not needed for pretraining).
 
         Returns:
-            dict[str, Tensor]: ``loss``, ``top1_acc``, ``top5_acc``, each
-            averaged over the directions.
+            dict[str, Tensor]: ``loss``, ``top1_acc``, ``top5_acc`` and
+            ``neg_cos`` (:meth:`MoCoHead.loss`), each averaged over the
+            directions.
         """
         pairs = self.contrastive_pairs(inputs)
         with torch.no_grad():
