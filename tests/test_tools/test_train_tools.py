@@ -24,6 +24,10 @@ def test_train_writes_checkpoints_and_logs_finite_loss(demo_run):
     losses = logged_losses(output)
     assert len(losses) >= 4 and all(0 < x < 100 for x in losses)
     assert 'top1_acc' in output and 'data_time' in output
+    # the collapse signal: one mean cosine per logged step, in [-1, 1]
+    neg_cos = [float(x) for x in re.findall(r'neg_cos: (-?[0-9.]+)', output)]
+    assert len(neg_cos) == len(losses)
+    assert all(-1 <= x <= 1 for x in neg_cos)
 
 
 def test_resume_restores_queue_and_continues(demo_run):
