@@ -37,6 +37,8 @@ class SyntheticMotionDataset(ContrastiveVideoDataset):
         num_appearances (int): Shared appearances (0: every video its own);
             see :func:`~fame_mm.datasets.synthetic_motion.
             generate_motion_dataset`. Defaults to 0.
+        num_object_looks (int): Shared object looks over the videos' own
+            backgrounds (0: every object its own). Defaults to 0.
         **kwargs: Passed to :class:`ContrastiveVideoDataset`.
     """
 
@@ -53,6 +55,7 @@ class SyntheticMotionDataset(ContrastiveVideoDataset):
                  num_background_families: int = 4,
                  background_label_correlation: float = 0.0,
                  num_appearances: int = 0,
+                 num_object_looks: int = 0,
                  **kwargs: Any) -> None:
         ann_file = generate_motion_dataset(
             out_dir=data_root,
@@ -65,7 +68,8 @@ class SyntheticMotionDataset(ContrastiveVideoDataset):
             num_background_families=num_background_families,
             background_label_correlation=background_label_correlation,
             split=split,
-            num_appearances=num_appearances)
+            num_appearances=num_appearances,
+            num_object_looks=num_object_looks)
         kwargs.setdefault('data_prefix', dict(video=data_root))
         super().__init__(
             ann_file=osp.abspath(ann_file), pipeline=pipeline, **kwargs)

@@ -100,15 +100,18 @@ RECIPES = {
         'model.momentum': 0.99,
         'model.data_preprocessor.query_augments.0.type': 'FAME',
         'optim_wrapper.optimizer.lr': 0.005,
-        'train_cfg.max_epochs': 20,
+        'train_cfg.max_epochs': 40,
         'train_dataloader.batch_size': 16,
         'train_dataloader.dataset.data_root': 'data/fame_bias',
+        'train_dataloader.dataset.num_object_looks': 1,
+        'bias_test_dataset.num_object_looks': 1,
+        'bias_test_dataset.num_videos': 512,
     },
     'bias_moco_demo': {
         'model.backbone.type': 'ResNet3d',
         'model.data_preprocessor.query_augments': [],
         'optim_wrapper.optimizer.lr': 0.005,
-        'train_cfg.max_epochs': 20,
+        'train_cfg.max_epochs': 40,
     },
     'bias_supervised_demo': {
         'model.type': 'Recognizer3D',
@@ -116,6 +119,7 @@ RECIPES = {
         'model.cls_head.num_classes': 8,
         'optim_wrapper.optimizer.lr': 0.05,
         'train_dataloader.dataset.split': 'train_unbiased',
+        'train_dataloader.dataset.num_object_looks': 1,
     },
     'supervised_demo': {
         'model.type': 'Recognizer3D',

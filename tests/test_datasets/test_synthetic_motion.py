@@ -659,3 +659,62 @@ def test_num_appearances_bad_arguments(tmp_path):
             num_appearances=2,
             background_label_correlation=0.5,
             **TINY)
+
+
+# --- shared object looks (num_object_looks) ---
+def _object_pixels(frames, alpha):
+    """Mean colour (3,) and area of the object over a video's frames."""
+    inside = alpha == 1
+    return frames[inside].astype(float).mean(0), inside.sum() / len(alpha)
+
+
+def test_shared_object_look_keeps_own_background():
+    # label 0 (left): constant scale, so the object's area is comparable
+    a = render_motion_sample(0, 0, 2, 11, 8, 48, 48, object_look=(5, 0))
+    b = render_motion_sample(1, 0, 3, 11, 8, 48, 48, object_look=(5, 0))
+    c = render_motion_sample(2, 0, 3, 11, 8, 48, 48, object_look=(5, 1))
+    own_a = render_motion_sample(0, 0, 2, 11, 8, 48, 48)
+    # the background is the video's own: as without a shared look
+    outside = (a[1].max(0) == 0) & (own_a[1].max(0) == 0)
+    assert np.array_equal(a[0][0][outside], own_a[0][0][outside])
+    assert not np.array_equal(a[0][0][outside], b[0][0][outside])
+    # the same object over both backgrounds, another one for look 1
+    colour_a, area_a = _object_pixels(*a)
+    colour_b, area_b = _object_pixels(*b)
+    colour_c, area_c = _object_pixels(*c)
+    assert np.abs(colour_a - colour_b).max() < 12
+    assert abs(area_a - area_b) < 0.05 * area_a
+    assert (np.abs(colour_a - colour_c).max() > 30
+            or abs(area_a - area_c) > 0.1 * area_a)
+    assert not np.array_equal(a[1], b[1])  # each its own motion
+    with pytest.raises(ValueError, match='not both'):
+        render_motion_sample(0, 0, 2, 11, 8, 48, 48, appearance=(5, 0),
+                             object_look=(5, 0))
+
+
+def test_num_object_looks_groups_and_bias(tmp_path):
+    out = str(tmp_path)
+    generate_motion_dataset(out, 24, num_classes=4, num_background_families=4,
+                            num_object_looks=2,
+                            background_label_correlation=1.0, **TINY)
+    meta = _read_meta(out)
+    videos = meta['videos']
+    # groups of num_classes videos share look g % 2, whatever the class
+    assert [v['object_look'] for v in videos[:12]] == [0] * 4 + [1] * 4 + [
+        0
+    ] * 4
+    # the background still follows the label (correlation 1), not the look
+    assert all(v['background_family'] == v['label'] for v in videos)
+    assert all(v['appearance'] is None for v in videos)
+    assert meta['args']['num_object_looks'] == 2
+    generate_motion_dataset(out, 4, split='own', **TINY)
+    assert all(v['object_look'] is None for v in _read_meta(out, 'own')[
+        'videos'])
+
+
+def test_num_object_looks_bad_arguments(tmp_path):
+    with pytest.raises(ValueError, match='num_object_looks must be >= 0'):
+        generate_motion_dataset(str(tmp_path), 4, num_object_looks=-1, **TINY)
+    with pytest.raises(ValueError, match='num_object_looks'):
+        generate_motion_dataset(
+            str(tmp_path), 4, num_object_looks=2, num_appearances=2, **TINY)

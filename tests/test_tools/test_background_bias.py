@@ -5,6 +5,7 @@ import os.path as osp
 import sys
 
 import pytest
+import torch
 from PIL import Image
 
 from demo_tools import REPO, run_tool
@@ -43,6 +44,25 @@ def test_summary_is_mean_and_spread_over_seeds(bias_module):
     assert 'over 2 seed(s)' in table
 
 
+def test_background_following(bias_module):
+    """Share of videos predicted as their background's class, over the
+    videos whose own class is not their background's."""
+    labels = torch.tensor([0, 1, 2, 3, 0, 1])
+    families = torch.tensor([0, 2, 3, 1, 1, 1])  # 0 and 5: own class's
+    follow = torch.tensor([0, 2, 3, 1, 1, 1])  # always the background's
+    assert bias_module.background_following(follow, labels, families,
+                                             4) == 1.0
+    assert bias_module.background_following(labels, labels, families,
+                                             4) == 0.0
+    mixed = torch.tensor([0, 2, 0, 1, 0, 3])  # 2 of the 4 counted
+    assert bias_module.background_following(mixed, labels, families,
+                                            4) == pytest.approx(0.5)
+    # 2 families for 4 classes: class c stands for family c % 2
+    assert bias_module.background_following(
+        torch.tensor([3, 2]), torch.tensor([0, 1]), torch.tensor([1, 0]),
+        2) == 1.0
+
+
 def test_settings_presets_and_overrides(bias_module):
     args = bias_module.parse_args(['--epochs', '3', '--seeds', '4', '5'])
     settings = bias_module.resolve_settings(args)
@@ -50,7 +70,7 @@ def test_settings_presets_and_overrides(bias_module):
     assert settings['train_videos'] == 512 and settings['bias'] == 0.9
     assert settings['ceiling']
     default = bias_module.resolve_settings(bias_module.parse_args([]))
-    assert default['epochs'] == 20 and default['batch_size'] == 16
+    assert default['epochs'] == 40 and default['batch_size'] == 16
     no_ceiling = bias_module.parse_args(['--no-ceiling'])
     assert not bias_module.resolve_settings(no_ceiling)['ceiling']
     full = bias_module.resolve_settings(bias_module.parse_args(['--full']))
@@ -101,7 +121,7 @@ def test_tiny_run_writes_table_json_and_chart(tmp_path):
     assert table in out
     lines = [line for line in table.splitlines() if line.startswith('|')]
     assert len(lines) == 2 + 4  # header, rule, random, ceiling, MoCo, FAME
-    assert [line.count('±') for line in lines[2:]] == [5, 6, 5, 5]
+    assert [line.count('±') for line in lines[2:]] == [6, 7, 6, 6]
     results = json.loads((work / 'results.json').read_text())
     assert results['settings']['seeds'] == [0]
     assert set(results['per_seed']) == {
@@ -113,3 +133,7 @@ def test_tiny_run_writes_table_json_and_chart(tmp_path):
         assert chart.format == 'PNG' and chart.size == (800, 360)
     for arm in ('supervised', 'moco', 'fame'):
         assert (work / f'{arm}_seed0' / 'epoch_1.pth').exists()
+    features = torch.load(work / 'fame_seed0' / 'features.pt')
+    assert features['test']['features'].shape[0] == 8
+    assert features['train']['labels'].tolist() == [i % 8 for i in range(8)]
+    assert (work / 'random_init_seed0' / 'features.pt').exists()

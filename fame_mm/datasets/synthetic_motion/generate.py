@@ -77,7 +77,8 @@ def _remove_stale_videos(video_dir: str, split: str, keep: set) -> None:
 
 
 def _write_videos(video_dir: str, names: list[str],
-                  assignment: list[tuple[int, int, Optional[int]]],
+                  assignment: list[tuple[int, int, Optional[int],
+                                         Optional[int]]],
                   video_seed: int,
                   args: dict) -> list[dict]:
     """Render and write every video of a split; returns the meta entries."""
@@ -87,12 +88,13 @@ def _write_videos(video_dir: str, names: list[str],
     progress = ProgressBar(len(names), file=sys.stderr)
     videos = []
     looks_seed = appearance_seed(args['seed'])
-    for index, (name, (label, family, appearance)) in enumerate(
+    for index, (name, (label, family, appearance, look)) in enumerate(
             zip(names, assignment)):
         frames = render_motion_video(
             index, label, family, video_seed, args['num_frames'],
             args['height'], args['width'],
-            None if appearance is None else (looks_seed, appearance))
+            None if appearance is None else (looks_seed, appearance),
+            None if look is None else (looks_seed, look))
         # Under a temporary name first: a partial video never looks final.
         tmp = os.path.join(video_dir, f'.{name[:-4]}.tmp{os.getpid()}.mp4')
         write_video(tmp, frames, fps=args['fps'], codec='mp4v')
@@ -104,7 +106,8 @@ def _write_videos(video_dir: str, names: list[str],
                 label_name=MOTION_CLASSES[label],
                 background_family=family,
                 background_family_name=BACKGROUND_FAMILIES[family],
-                appearance=appearance))
+                appearance=appearance,
+                object_look=look))
         progress.update()
     return videos
 
@@ -127,7 +130,7 @@ def _generate(out_dir: str, ann_file: str, meta_file: str,
     assignment = _assign(video_seed, num_videos, args['num_classes'],
                          args['num_background_families'],
                          args['background_label_correlation'],
-                         args['num_appearances'])
+                         args['num_appearances'], args['num_object_looks'])
     videos = _write_videos(video_dir, names, assignment, video_seed, args)
     meta = dict(
         args=args,
@@ -152,7 +155,8 @@ def generate_motion_dataset(out_dir: str,
                             num_background_families: int = 4,
                             background_label_correlation: float = 0.0,
                             split: str = 'train',
-                            num_appearances: int = 0) -> str:
+                            num_appearances: int = 0,
+                            num_object_looks: int = 0) -> str:
     """Write a synthetic motion dataset in mmaction2 ``VideoDataset`` format.
 
     Files, relative to ``out_dir``:
@@ -162,7 +166,8 @@ def generate_motion_dataset(out_dir: str,
       ``generator_version``), ``video_seed``, ``classes``,
       ``background_families`` and ``videos``: per video ``filename``,
       ``label``, ``label_name``, ``background_family``,
-      ``background_family_name`` and ``appearance`` (None: its own);
+      ``background_family_name``, ``appearance`` and ``object_look``
+      (None: its own);
     * ``{split}_list.txt``: one line ``videos/{split}_{index:05d}.mp4 LABEL``
       per video, written last (atomically): it marks a complete split.
 
@@ -202,6 +207,11 @@ def generate_motion_dataset(out_dir: str,
             num_background_families``); the appearances are the same in
             every split with this ``seed``. Videos of a group then differ
             only in their motion, so telling them apart needs it.
+        num_object_looks: 0 (default): every object its own look (or its
+            appearance's). L > 0: only the object is shared: group g (as
+            above) shows object look ``g % L`` (the same in every split
+            with this ``seed``) over its own background, so the object
+            does not identify a video and the background does.
 
     Returns:
         The annotation file, ``os.path.join(out_dir, f'{split}_list.txt')``.
@@ -225,6 +235,11 @@ def generate_motion_dataset(out_dir: str,
             'background_label_correlation > 0 (a shared appearance fixes '
             f'the background), got {num_appearances}, '
             f'{background_label_correlation}')
+    if num_object_looks < 0 or (num_object_looks and num_appearances):
+        raise ValueError(
+            'num_object_looks must be >= 0, and 0 when num_appearances > 0 '
+            f'(an appearance fixes the object), got {num_object_looks}, '
+            f'{num_appearances}')
     if seed < 0 or num_frames < 2 or fps < 1:
         raise ValueError('need seed >= 0, num_frames >= 2 and fps >= 1, '
                          f'got {seed}, {num_frames}, {fps}')
@@ -244,6 +259,7 @@ def generate_motion_dataset(out_dir: str,
         background_label_correlation=float(background_label_correlation),
         split=split,
         num_appearances=int(num_appearances),
+        num_object_looks=int(num_object_looks),
         generator_version=GENERATOR_VERSION)
     ann_file = os.path.join(out_dir, f'{split}_list.txt')
     meta_file = os.path.join(out_dir, f'{split}_meta.json')

@@ -59,7 +59,11 @@ OBJECT_RADIUS = (0.18, 0.22)
 _STREAM_BACKGROUND = 1
 _STREAM_OBJECT = 2
 _STREAM_FAMILY = 3
-_STREAM_MOTION = 4  # the motion, when the appearance is shared (appearance=)
+_STREAM_MOTION = 4  # the motion, when the looks are shared
+_STREAM_OBJECT_LOOK = 5  # a shared object look (object_look=)
+# Shared object looks pick their colours against this mean background colour
+# (mid grey), so that a look is the same whatever the video's background.
+_REFERENCE_BACKGROUND = np.full(3, 128.0, np.float32)
 
 _SHAPE_SIDES = dict(disc=0, square=4, triangle=3, pentagon=5, hexagon=6)
 # Circumradius multipliers giving roughly similar visual sizes.
@@ -360,9 +364,6 @@ def _sample_object(rng: np.random.Generator, bg_mean: np.ndarray,
             best, best_dist = (c1, c2), dist
         if dist >= 90.0:
             break
-    # A one-pixel outline contrasting with the background.
-    luminance = float(bg_mean @ np.array([0.299, 0.587, 0.114]))
-    rim = np.full(3, 0.0 if luminance > 110 else 255.0, np.float32)
     return dict(
         shape=shape,
         radius=radius,
@@ -370,7 +371,14 @@ def _sample_object(rng: np.random.Generator, bg_mean: np.ndarray,
         texture=texture,
         tex_params=tex_params,
         colours=best,
-        rim=rim)
+        rim=_rim_colour(bg_mean))
+
+
+def _rim_colour(bg_mean: np.ndarray) -> np.ndarray:
+    """The object's one-pixel outline, (3,): black or white, contrasting
+    with the mean background colour ``bg_mean`` (3,)."""
+    luminance = float(bg_mean @ np.array([0.299, 0.587, 0.114]))
+    return np.full(3, 0.0 if luminance > 110 else 255.0, np.float32)
 
 
 def _trajectory(rng: np.random.Generator, label: int, num_frames: int,
@@ -436,6 +444,25 @@ def _trajectory(rng: np.random.Generator, label: int, num_frames: int,
     return centre.astype(np.float32), scale.astype(np.float32)
 
 
+def _object_and_motion_rng(
+        index: int, seed: int, looks_seed: int, looks_index: int,
+        bg_mean: np.ndarray, size: int, shared_appearance: bool,
+        object_look: Optional[tuple[int, int]]
+) -> tuple[dict[str, Any], np.random.Generator]:
+    """The object's look and the generator its motion is drawn from."""
+    if object_look is not None:
+        look_rng = _rng(int(object_look[0]), int(object_look[1]),
+                        _STREAM_OBJECT_LOOK)
+        obj = _sample_object(look_rng, _REFERENCE_BACKGROUND, float(size))
+        obj['rim'] = _rim_colour(bg_mean)
+        return obj, _rng(seed, index, _STREAM_MOTION)
+    rng = _rng(looks_seed, looks_index, _STREAM_OBJECT)
+    obj = _sample_object(rng, bg_mean, float(size))
+    if shared_appearance:
+        rng = _rng(seed, index, _STREAM_MOTION)
+    return obj, rng
+
+
 def render_motion_sample(
         index: int,
         label: int,
@@ -444,7 +471,8 @@ def render_motion_sample(
         num_frames: int,
         height: int,
         width: int,
-        appearance: Optional[tuple[int, int]] = None
+        appearance: Optional[tuple[int, int]] = None,
+        object_look: Optional[tuple[int, int]] = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Render one video together with the object's coverage.
 
@@ -463,6 +491,11 @@ def render_motion_sample(
             from ``(seed, index)``, and the motion from a stream of its own,
             so videos with the same ``appearance`` differ only in their
             motion. ``None`` (default): each video its own appearance.
+        object_look: ``(seed, index)`` of a shared object look (shape,
+            size, orientation, colours, texture): only the object is
+            shared, the background stays the video's own and the motion is
+            drawn from a stream of its own. Only the outline's black/white
+            still follows the background. Not with ``appearance``.
 
     Returns:
         ``(frames, alpha)``: frames, uint8 (T, H, W, 3) RGB; alpha, float32
@@ -477,16 +510,17 @@ def render_motion_sample(
     if index < 0 or seed < 0:
         raise ValueError(f'index and seed must be >= 0, got {index}, {seed}')
     _check_size(height, width)
+    if appearance is not None and object_look is not None:
+        raise ValueError('give appearance or object_look, not both')
     looks_seed, looks_index = (seed, index) if appearance is None else (
         int(appearance[0]), int(appearance[1]))
     bg = _background_float(looks_index, background_family, looks_seed,
                            height, width)
     bg_q = np.rint(bg)  # quantised once: equals render_background
-    rng = _rng(looks_seed, looks_index, _STREAM_OBJECT)
     bg_mean = bg.reshape(-1, 3).mean(0)
-    obj = _sample_object(rng, bg_mean, float(min(height, width)))
-    if appearance is not None:
-        rng = _rng(seed, index, _STREAM_MOTION)
+    obj, rng = _object_and_motion_rng(index, seed, looks_seed, looks_index,
+                                      bg_mean, min(height, width),
+                                      appearance is not None, object_look)
     centre, scale = _trajectory(rng, label, num_frames, height, width,
                                 obj['radius'])
 
@@ -530,7 +564,8 @@ def render_motion_video(
         num_frames: int,
         height: int,
         width: int,
-        appearance: Optional[tuple[int, int]] = None) -> np.ndarray:
+        appearance: Optional[tuple[int, int]] = None,
+        object_look: Optional[tuple[int, int]] = None) -> np.ndarray:
     """Render one synthetic motion video.
 
     Arguments as in :func:`render_motion_sample`, which also returns the
@@ -540,7 +575,8 @@ def render_motion_video(
         uint8 array of shape (T, H, W, 3), RGB.
     """
     return render_motion_sample(index, label, background_family, seed,
-                                num_frames, height, width, appearance)[0]
+                                num_frames, height, width, appearance,
+                                object_look)[0]
 
 
 # --- labels and background families of a split ---
@@ -562,28 +598,33 @@ def _assign(
     num_classes: int,
     num_families: int,
     correlation: float,
-    num_appearances: int = 0
-) -> list[tuple[int, int, Optional[int]]]:
-    """``(label, background_family, appearance)`` per video.
+    num_appearances: int = 0,
+    num_object_looks: int = 0
+) -> list[tuple[int, int, Optional[int], Optional[int]]]:
+    """``(label, background_family, appearance, object_look)`` per video.
 
     label = index % classes. With ``num_appearances`` A > 0, videos
     ``g * C .. g * C + C - 1`` (C classes, one video per class) share
     appearance ``g % A`` and its background family ``g % A % families``;
     otherwise the appearance is None (the video's own) and the family is
-    tied to the label with probability ``correlation``.
+    tied to the label with probability ``correlation``. With
+    ``num_object_looks`` L > 0 the object look of group ``g`` is ``g % L``
+    (balanced over classes, independent of the background); otherwise None.
     """
     out = []
     for index in range(num_videos):
         label = index % num_classes
+        group = index // num_classes
+        look = group % num_object_looks if num_object_looks else None
         if num_appearances:
-            appearance = (index // num_classes) % num_appearances
-            out.append((label, appearance % num_families, appearance))
+            appearance = group % num_appearances
+            out.append((label, appearance % num_families, appearance, look))
             continue
         rng = _rng(video_seed, index, _STREAM_FAMILY)
         tied = rng.random() < correlation
         random_family = int(rng.integers(num_families))
-        out.append(
-            (label, label % num_families if tied else random_family, None))
+        family = label % num_families if tied else random_family
+        out.append((label, family, None, look))
     return out
 
 

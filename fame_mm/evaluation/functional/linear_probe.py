@@ -61,6 +61,39 @@ def fit_linear_probe(features: Tensor,
     return weight.detach(), bias.detach()
 
 
+def linear_probe_predictions(train_features: Tensor,
+                             train_labels: Tensor,
+                             test_features: Tensor,
+                             num_classes: int,
+                             weight_decay: float = 1e-2,
+                             max_iter: int = 200) -> Tensor:
+    """Classes a linear probe fitted on one set predicts for another.
+
+    Args:
+        train_features (Tensor): ``N x D`` features the probe is fitted on.
+        train_labels (Tensor): ``N`` integer labels in ``[0, num_classes)``.
+        test_features (Tensor): ``M x D`` features to classify.
+        num_classes (int): Number of classes C.
+        weight_decay (float): See :func:`fit_linear_probe`.
+        max_iter (int): See :func:`fit_linear_probe`.
+
+    Returns:
+        Tensor: ``M`` predicted classes (int64).
+    """
+    _check_features(train_features, 'train_features')
+    _check_features(test_features, 'test_features')
+    _check_labels(train_labels, train_features, 'train_labels')
+    if train_features.shape[1] != test_features.shape[1]:
+        raise ValueError(
+            'train and test features must have the same dimension, got '
+            f'{train_features.shape[1]} and {test_features.shape[1]}')
+    train_x, test_x = _standardize(train_features.double(),
+                                   test_features.double())
+    weight, bias = fit_linear_probe(train_x, train_labels, num_classes,
+                                    weight_decay, max_iter)
+    return (test_x @ weight + bias).argmax(dim=1)
+
+
 def linear_probe_accuracy(train_features: Tensor,
                           train_labels: Tensor,
                           test_features: Tensor,
@@ -80,20 +113,11 @@ def linear_probe_accuracy(train_features: Tensor,
     Returns:
         float: Share of the test samples classified correctly, in [0, 1].
     """
-    _check_features(train_features, 'train_features')
-    _check_features(test_features, 'test_features')
-    _check_labels(train_labels, train_features, 'train_labels')
     _check_labels(test_labels, test_features, 'test_labels')
-    if train_features.shape[1] != test_features.shape[1]:
-        raise ValueError(
-            'train and test features must have the same dimension, got '
-            f'{train_features.shape[1]} and {test_features.shape[1]}')
     num_classes = int(max(train_labels.max(), test_labels.max())) + 1
-    train_x, test_x = _standardize(train_features.double(),
-                                   test_features.double())
-    weight, bias = fit_linear_probe(train_x, train_labels, num_classes,
-                                    weight_decay, max_iter)
-    predictions = (test_x @ weight + bias).argmax(dim=1)
+    predictions = linear_probe_predictions(train_features, train_labels,
+                                           test_features, num_classes,
+                                           weight_decay, max_iter)
     return float((predictions == test_labels.long()).double().mean())
 
 
