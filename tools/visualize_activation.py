@@ -17,9 +17,9 @@ config, or a finetuning config with a checkpoint whose ``backbone.*`` keys
 are all that match: CAAM only)::
 
     python tools/visualize_activation.py configs/fame/finetune_demo.py \\
-        work_dirs/finetune_demo/epoch_100.pth data/fame_demo/videos/test_0000*.mp4
+        work_dirs/finetune_demo/epoch_25.pth data/fame_demo/videos/test_0000*.mp4
     python tools/visualize_activation.py configs/fame/pretrain_demo.py \\
-        work_dirs/pretrain_demo/epoch_50.pth my_video.mp4 --size 32 --clip-len 8
+        work_dirs/pretrain_demo/epoch_320.pth my_video.mp4 --size 32 --clip-len 8
 
 PNG size: ``GAP + LABEL_WIDTH + cols * (tile_w + GAP)`` by
 ``GAP + 2 * LINE_HEIGHT + rows * (tile_h + GAP)`` with ``cols =

@@ -2,7 +2,7 @@
 # the built-in demo data.
 #   python tools/train.py configs/fame/finetune_demo_fameblend.py
 #   python tools/test.py configs/fame/static_bias_demo.py \
-#       work_dirs/finetune_demo_fameblend/epoch_100.pth
+#       work_dirs/finetune_demo_fameblend/epoch_25.pth
 _base_ = ['./finetune_demo.py']
 
 model = dict(

@@ -16,7 +16,7 @@ _base_ = [
     '../_base_/downstream_runtime.py',
 ]
 
-pretrained = 'work_dirs/pretrain_demo/epoch_50.pth'
+pretrained = 'work_dirs/pretrain_demo/epoch_320.pth'
 # frozen_stages=4: the stem and all 4 stages of the ResNet3d.
 model = dict(
     backbone=dict(

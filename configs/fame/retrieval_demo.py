@@ -11,5 +11,5 @@ _base_ = [
     '../_base_/downstream_runtime.py',
 ]
 
-pretrained = 'work_dirs/pretrain_demo/epoch_50.pth'
+pretrained = 'work_dirs/pretrain_demo/epoch_320.pth'
 model = dict(backbone=dict(_delete_=True, **_base_.resnet3d18_w16))

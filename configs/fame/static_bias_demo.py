@@ -2,7 +2,7 @@
 # test videos, on their static versions (one frame repeated) and on their
 # background-swapped versions, and StillMix's contrasted accuracy.
 #   python tools/data/make_static_bias_sets.py --config configs/fame/static_bias_demo.py
-#   python tools/test.py configs/fame/static_bias_demo.py work_dirs/finetune_demo/epoch_100.pth
+#   python tools/test.py configs/fame/static_bias_demo.py work_dirs/finetune_demo/epoch_25.pth
 _base_ = ['./finetune_demo.py']
 
 test_dataloader = dict(

@@ -90,7 +90,7 @@ def e2e(demo_run, demo_checkpoint, tmp_path_factory):
             ] + retrieval_options(data_root)),
         # Round 2: testing the finetuned model, and retrieval with the
         # positional CHECKPOINT (load_from) instead of `pretrained`: the
-        # config's own pretrained= (work_dirs/pretrain_demo/epoch_50.pth)
+        # config's own pretrained= (work_dirs/pretrain_demo/epoch_320.pth)
         # must not be read.
         dict(
             test=[

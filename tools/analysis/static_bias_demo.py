@@ -3,7 +3,7 @@ FAMEBlending, each scored on the original, static and background-swapped
 test videos (configs/fame/static_bias_demo.py).
 
     python tools/analysis/static_bias_demo.py            # about 5 min on 2 CPU cores
-    python tools/analysis/static_bias_demo.py --pretrained work_dirs/pretrain_demo/epoch_50.pth
+    python tools/analysis/static_bias_demo.py --pretrained work_dirs/pretrain_demo/epoch_320.pth
 
 Steps (each an ordinary command of the README): make the static-bias sets
 (always remade, so a changed demo generator is picked up), train
@@ -38,8 +38,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--epochs',
         type=int,
-        default=100,
-        help='finetuning epochs (default 100, the configs\' budget; the lr '
+        default=25,
+        help='finetuning epochs (default 25, the configs\' budget; the lr '
         'steps stay at 60%% and 80%% of it)')
     parser.add_argument('--seed', type=int, default=0,
                         help='seed of the sets and of both trainings')

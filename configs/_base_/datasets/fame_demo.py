@@ -2,10 +2,11 @@
 # classes, 16 frames at 64 x 64), written as mp4 under data/fame_demo on
 # first use and decoded with decord like real data. 64 videos are the train
 # split (pretraining data, finetuning train set, retrieval gallery), 64 more
-# the test split (val/test set, retrieval query). The videos come in groups
-# of 8, one per motion class, that share their looks (background and
-# object; num_appearances=8, the same 8 looks in both splits): telling two
-# videos apart needs their motion, so instance discrimination can learn it.
+# the test split (val/test set, retrieval query). Every video has its own
+# background; the object looks the same in all of them (num_object_looks=1),
+# so only the motion and the background tell two videos apart: plain MoCo
+# can match clips by the background, FAME pastes it away and needs the
+# motion (the data design of the background-bias benchmark).
 # Clips: 8 frames at stride 2 (the whole video), resized to 32 x 32, no
 # flip (it would turn `left` into `right`). The loaders are the labelled
 # single-clip ones of the downstream demo configs; pretraining
@@ -17,7 +18,7 @@ demo_video = dict(
     height=64,
     width=64,
     num_classes=8,
-    num_appearances=8)
+    num_object_looks=1)
 demo_train_dataset = dict(split='train', num_videos=64, **demo_video)
 demo_test_dataset = dict(
     split='test', num_videos=64, test_mode=True, **demo_video)
