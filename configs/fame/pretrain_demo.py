@@ -1,7 +1,8 @@
 # The built-in default: FAME + MoCo on generated motion videos (no download,
-# see ../_base_/datasets/fame_demo.py: 64 train videos in groups that share
-# their looks, 8-frame clips at 32 x 32) with a CPU-sized ResNet3d-18
-# (../_base_/models/resnet3d18_w16.py). About 3 minutes on 2 CPU cores:
+# see ../_base_/datasets/fame_demo.py: 64 train videos with one shared
+# object look over backgrounds of their own, 8-frame clips at 32 x 32) with
+# a CPU-sized ResNet3d-18 (../_base_/models/resnet3d18_w16.py). About 3
+# minutes on 2 CPU cores:
 #   python tools/train.py configs/fame/pretrain_demo.py
 #   tools/dist_train.sh configs/fame/pretrain_demo.py 2     # CPU: gloo
 _base_ = [
@@ -43,8 +44,8 @@ train_cfg = dict(max_epochs=320)
 # At 0.05 the contrastive loss climbs back to ln(K + 1) within about 100
 # steps (the embeddings of all clips converge to one direction) and the
 # pretrained backbone finetunes worse than a random one; at 0.005 the loss
-# falls and the backbone beats random init on finetuning, retrieval and kNN
-# (README, "On the demo data").
+# falls and the backbone beats random init on finetuning, the linear probe
+# and retrieval (README, "On the demo data").
 optim_wrapper = dict(optimizer=dict(lr=0.005))
 default_hooks = dict(
     logger=dict(interval=20), checkpoint=dict(interval=40, max_keep_ckpts=1))
