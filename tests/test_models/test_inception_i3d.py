@@ -70,7 +70,9 @@ def test_conv_unit_output_size_is_ceil_of_input_over_stride():
     y = unit(torch.randn(2, 3, 5, 9, 10))
     assert y.shape == (2, 8, 3, 5, 5)
     assert not unit.conv.bias
-    assert unit.bn.eps == pytest.approx(1e-3)
+    # The released FAME I3D's BatchNorm (PyTorch defaults), docs/method.md §5.3
+    assert unit.bn.eps == pytest.approx(1e-5)
+    assert unit.bn.momentum == pytest.approx(0.1)
 
 
 def test_parameter_count(eval_model):

@@ -24,10 +24,15 @@ from .stage_freezing import StageFreezingMixin
 
 Size3d = Union[int, Tuple[int, int, int]]
 
-# Hyper-parameters of the TensorFlow original (tf.contrib batch norm with
-# decay 0.99, i.e. PyTorch momentum 0.01).
-BN_EPS = 1e-3
-BN_MOMENTUM = 0.01
+# BatchNorm of the released FAME I3D (Mark12Ding/FAME backbone/i3d.py builds
+# nn.BatchNorm3d(C) with PyTorch's defaults): its checkpoints are exact only
+# with these (docs/method.md §5). The TensorFlow original used eps 1e-3 and
+# decay 0.99 (PyTorch momentum 0.01): TF_BN_EPS / TF_BN_MOMENTUM, options of
+# InceptionI3D for weights converted from it.
+BN_EPS = 1e-5
+BN_MOMENTUM = 0.1
+TF_BN_EPS = 1e-3
+TF_BN_MOMENTUM = 0.01
 
 
 def _triple(value: Size3d) -> Tuple[int, int, int]:
@@ -121,13 +126,17 @@ class ConvBNReLU3d(nn.Module):
         out_channels: Output channels C_out.
         kernel_size: Kernel ``(kT, kH, kW)`` or an int.
         stride: Stride ``(sT, sH, sW)`` or an int.
+        bn_eps: BatchNorm epsilon.
+        bn_momentum: BatchNorm momentum (PyTorch convention).
     """
 
     def __init__(self,
                  in_channels: int,
                  out_channels: int,
                  kernel_size: Size3d = 1,
-                 stride: Size3d = 1) -> None:
+                 stride: Size3d = 1,
+                 bn_eps: float = BN_EPS,
+                 bn_momentum: float = BN_MOMENTUM) -> None:
         super().__init__()
         self.kernel_size = _triple(kernel_size)
         self.stride = _triple(stride)
@@ -139,7 +148,7 @@ class ConvBNReLU3d(nn.Module):
             padding=0,
             bias=False)
         self.bn = nn.BatchNorm3d(
-            out_channels, eps=BN_EPS, momentum=BN_MOMENTUM)
+            out_channels, eps=bn_eps, momentum=bn_momentum)
         self.relu = nn.ReLU(inplace=True)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -182,20 +191,22 @@ class InceptionBlock3d(nn.Module):
     Args:
         in_channels: Input channels C_in.
         channels: Channel numbers of the branches.
+        **bn: ``bn_eps`` / ``bn_momentum`` of every :class:`ConvBNReLU3d`.
     """
 
-    def __init__(self, in_channels: int, channels: InceptionChannels) -> None:
+    def __init__(self, in_channels: int, channels: InceptionChannels,
+                 **bn: float) -> None:
         super().__init__()
-        self.branch0 = ConvBNReLU3d(in_channels, channels.branch0, 1)
+        self.branch0 = ConvBNReLU3d(in_channels, channels.branch0, 1, **bn)
         self.branch1 = nn.Sequential(
-            ConvBNReLU3d(in_channels, channels.branch1_reduce, 1),
-            ConvBNReLU3d(channels.branch1_reduce, channels.branch1, 3))
+            ConvBNReLU3d(in_channels, channels.branch1_reduce, 1, **bn),
+            ConvBNReLU3d(channels.branch1_reduce, channels.branch1, 3, **bn))
         self.branch2 = nn.Sequential(
-            ConvBNReLU3d(in_channels, channels.branch2_reduce, 1),
-            ConvBNReLU3d(channels.branch2_reduce, channels.branch2, 3))
+            ConvBNReLU3d(in_channels, channels.branch2_reduce, 1, **bn),
+            ConvBNReLU3d(channels.branch2_reduce, channels.branch2, 3, **bn))
         self.branch3 = nn.Sequential(
             SamePadMaxPool3d(3, 1),
-            ConvBNReLU3d(in_channels, channels.branch3, 1))
+            ConvBNReLU3d(in_channels, channels.branch3, 1, **bn))
         self.out_channels = channels.out_channels
 
     def forward(self, x: Tensor) -> Tensor:
@@ -243,6 +254,11 @@ class InceptionI3D(StageFreezingMixin, BaseModule):
             -1 freezes nothing, ``k`` freezes stages ``0..k``.
         norm_eval: Keep all BatchNorm layers in eval mode during training
             (running statistics are not updated).
+        bn_eps: BatchNorm epsilon; 1e-5 as the released FAME I3D (its
+            checkpoints need it), ``TF_BN_EPS`` (1e-3) for weights of the
+            TensorFlow original.
+        bn_momentum: BatchNorm momentum (PyTorch convention); 0.1 as the
+            released FAME I3D, ``TF_BN_MOMENTUM`` (0.01) as TensorFlow's.
         init_cfg: mmengine init config; ``None`` uses kaiming-normal init for
             convs and constant 1 / 0 for BN weight / bias.
     """
@@ -254,6 +270,8 @@ class InceptionI3D(StageFreezingMixin, BaseModule):
                  in_channels: int = 3,
                  frozen_stages: int = -1,
                  norm_eval: bool = False,
+                 bn_eps: float = BN_EPS,
+                 bn_momentum: float = BN_MOMENTUM,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if not -1 <= frozen_stages < self.num_stages:
@@ -263,12 +281,13 @@ class InceptionI3D(StageFreezingMixin, BaseModule):
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
         self.stage_layer_names: List[List[str]] = []
+        bn = dict(bn_eps=bn_eps, bn_momentum=bn_momentum)
 
         self._add_stage({
-            'conv3d_1a_7x7': ConvBNReLU3d(in_channels, 64, 7, stride=2),
+            'conv3d_1a_7x7': ConvBNReLU3d(in_channels, 64, 7, stride=2, **bn),
             'maxpool3d_2a_3x3': SamePadMaxPool3d((1, 3, 3), (1, 2, 2)),
-            'conv3d_2b_1x1': ConvBNReLU3d(64, 64, 1),
-            'conv3d_2c_3x3': ConvBNReLU3d(64, 192, 3),
+            'conv3d_2b_1x1': ConvBNReLU3d(64, 64, 1, **bn),
+            'conv3d_2c_3x3': ConvBNReLU3d(64, 192, 3, **bn),
         })
         channels = 192
         stage_plan = (
@@ -283,7 +302,7 @@ class InceptionI3D(StageFreezingMixin, BaseModule):
             layers: Dict[str, nn.Module] = {pool_name: pool}
             for block_name in block_names:
                 block = InceptionBlock3d(channels,
-                                         INCEPTION_CHANNELS[block_name])
+                                         INCEPTION_CHANNELS[block_name], **bn)
                 layers[block_name] = block
                 channels = block.out_channels
             self._add_stage(layers)
