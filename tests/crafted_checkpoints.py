@@ -99,5 +99,84 @@ def write_payload(name, out, marker):
     torch.save(checkpoint, str(out))
 
 
+
+# Structures that are cheap to store and expensive to walk or materialise
+# (issue 23). Each is a whole checkpoint: ``STRUCTURES[name](out)``.
+
+def _mmengine_shaped(out, payload, state_dict=None):
+    """A checkpoint with ``payload`` in the message hub's runtime info."""
+    torch.save(
+        dict(meta=dict(epoch=1, iter=4),
+             state_dict=state_dict or {'backbone.conv.weight': torch.zeros(1)},
+             message_hub=dict(log_scalars={},
+                              runtime_info=dict(payload=payload),
+                              resumed_keys=dict(payload=True))),
+        str(out))
+
+
+def write_dag(out, levels=64):
+    """``n = [n, n]`` ``levels`` times: 2^levels paths, about 1.7 KB."""
+    node = []
+    for _ in range(levels):
+        node = [node, node]
+    _mmengine_shaped(out, node)
+
+
+def write_stride0(out, numel=10**9):
+    """A backbone tensor that is one float expanded to ``numel``."""
+    _mmengine_shaped(out, None, {
+        'backbone.conv.weight': torch.zeros(1).expand(numel)})
+
+
+def write_self_reference(out):
+    loop = []
+    loop.append(loop)
+    _mmengine_shaped(out, loop)
+
+
+def write_numel_overflow(out):
+    """A tensor of shape (2^40, 2^40): its element count overflows int64."""
+    import warnings
+    from collections import OrderedDict
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')  # TypedStorage is deprecated
+        storage = torch.zeros(1).storage()
+    tensor = Reduce(torch._utils._rebuild_tensor_v2,
+                    (storage, 0, (2**40, 2**40), (0, 0), False,
+                     OrderedDict()))
+    _mmengine_shaped(out, None, {'backbone.conv.weight': tensor})
+
+
+def write_forged_history(out):
+    _mmengine_shaped(out, {'__fame_mm_history_buffer__': True})
+
+
+def write_deep_list(out, depth=10**6):
+    """A list nested ``depth`` deep (pickle cannot write it: raw opcodes
+    EMPTY_LIST x depth, APPEND x depth-1, in torch's zip layout)."""
+    import zipfile
+    template = str(out) + '.template'
+    torch.save({}, template)
+    pickled = b'\x80\x02' + b']' * depth + b'a' * (depth - 1) + b'.'
+    with zipfile.ZipFile(template) as src, \
+            zipfile.ZipFile(str(out), 'w') as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename.endswith('/data.pkl'):
+                data = pickled
+            dst.writestr(info.filename, data)
+    os.remove(template)
+
+
+STRUCTURES = {
+    'dag': write_dag,
+    'stride0': write_stride0,
+    'self_reference': write_self_reference,
+    'numel_overflow': write_numel_overflow,
+    'forged_history': write_forged_history,
+    'deep_list': write_deep_list,
+}
+
+
 if __name__ == '__main__':
     write_payload(sys.argv[1], sys.argv[2], sys.argv[3])

@@ -22,6 +22,9 @@ import torch
 
 import fame_mm  # noqa: F401  (upstream fixes: torch.load of mmengine files)
 from fame_mm.engine.runner import UnsafeCheckpointError
+from fame_mm.engine.runner.checkpoint_limits import (DEFAULT_MAX_EXPANSION,
+                                                     EXPANSION_FLOOR_BYTES,
+                                                     tensor_bytes)
 from fame_mm.models.utils.backbone_checkpoint import (BACKBONE_PREFIX,
                                                       BackboneCheckpointError,
                                                       read_state_dict)
@@ -39,6 +42,24 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def _check_output_size(tensors: dict, checkpoint: str) -> None:
+    """Refuse to write more than a few times the bytes of the input.
+
+    The loader already refuses expanded views (stride 0, overlapping); this
+    also holds for files loaded with ``FAME_MM_TRUSTED_CHECKPOINTS=1``.
+    """
+    size = sum(tensor_bytes(tensor)[0] for tensor in tensors.values()
+               if isinstance(tensor, torch.Tensor))
+    limit = DEFAULT_MAX_EXPANSION * osp.getsize(checkpoint) + \
+        EXPANSION_FLOOR_BYTES
+    if size > limit:
+        raise BackboneCheckpointError(
+            f'{checkpoint} ({osp.getsize(checkpoint)} bytes) would give '
+            f'{size} bytes of backbone tensors, more than '
+            f'{DEFAULT_MAX_EXPANSION} times its size: its tensors are '
+            'expanded views of small storages. Refusing to write them.')
+
+
 def extract_backbone(checkpoint: str, out: str,
                      prefix: str = BACKBONE_PREFIX) -> int:
     """Write the ``prefix`` tensors of ``checkpoint`` to ``out``.
@@ -47,10 +68,12 @@ def extract_backbone(checkpoint: str, out: str,
         int: Number of tensors written.
     """
     state_dict = read_state_dict(checkpoint)
-    backbone = {
-        name: tensor.clone()
+    views = {
+        name: tensor
         for name, tensor in state_dict.items() if name.startswith(prefix)
     }
+    _check_output_size(views, checkpoint)
+    backbone = {name: tensor.clone() for name, tensor in views.items()}
     if not backbone:
         raise BackboneCheckpointError(
             f'{checkpoint} has no tensor under "{prefix}" (first keys: '

@@ -5,24 +5,25 @@ imported, so it costs no interpreter start), so a segmentation fault fails
 the test instead of killing the suite.
 """
 import os
+import runpy
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
 
 import numpy as np
 import pytest
 import torch
-from crafted_checkpoints import PAYLOADS, write_payload
+from crafted_checkpoints import (PAYLOADS, STRUCTURES, write_deep_list,
+                                 write_payload)
 from demo_tools import REPO, tool_env
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner import CheckpointLoader
 
 from fame_mm.engine.runner import (UnsafeCheckpointError, load_checkpoint_file,
                                    to_plain_checkpoint)
-
-
-
 
 def _resume_path(path):
     """--resume / load_from: mmengine's loader, then the message hub's
@@ -39,12 +40,26 @@ def _pretrained_path(path):
     read_state_dict(str(path))
 
 
-def run_forked(func, *args):
+def _wait(pid, timeout):
+    """``os.waitpid`` that SIGKILLs the child after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            return os.waitpid(pid, 0)[1]
+        time.sleep(0.01)
+
+
+def run_forked(func, *args, timeout=120):
     """Run ``func(*args)`` in a forked child.
 
     Returns:
         tuple: ``(status, output)``: 0 when it returned, 1 when it raised
-        (the traceback is in ``output``), ``-signal`` when it was killed.
+        (the traceback is in ``output``), ``-signal`` when it was killed
+        (``-9`` also after ``timeout`` seconds).
     """
     with tempfile.TemporaryFile(mode='w+') as log:
         pid = os.fork()
@@ -57,7 +72,7 @@ def run_forked(func, *args):
                 code = 1
             log.flush()
             os._exit(code)
-        _, status = os.waitpid(pid, 0)
+        status = _wait(pid, timeout)
         log.seek(0)
         output = log.read()
     if os.WIFSIGNALED(status):
@@ -157,3 +172,112 @@ def test_trusted_opt_in_loads_object_arrays(tmp_path, monkeypatch):
     monkeypatch.setenv('FAME_MM_TRUSTED_CHECKPOINTS', '1')
     with pytest.warns(UserWarning, match='weights_only=False'):
         assert list(load_checkpoint_file(str(path))['x']) == ['a', 1]
+
+
+def _extract_backbone_path(path, out):
+    """tools/extract_backbone.py's function, in this process."""
+    tool = runpy.run_path(os.path.join(REPO, 'tools', 'extract_backbone.py'))
+    tool['extract_backbone'](str(path), str(out))
+
+
+def _timed(func, *args):
+    """Run ``func`` and write how long it took to stdout's last line."""
+    start = time.perf_counter()
+    try:
+        func(*args)
+    finally:
+        print(f'\nseconds={time.perf_counter() - start:.3f}')
+
+
+def _seconds(func, *args):
+    """``(status, output, seconds)`` of ``func(*args)`` in a forked child,
+    killed after 10 s (the old loader never finished on the DAG)."""
+    with tempfile.NamedTemporaryFile('w+') as timing:
+
+        def child():
+            sys.stdout = open(timing.name, 'w', buffering=1)
+            _timed(func, *args)
+
+        status, output = run_forked(child, timeout=10)
+        text = open(timing.name).read()
+    seconds = float(text.rsplit('seconds=', 1)[1]) if 'seconds=' in text \
+        else float('inf')
+    return status, output, seconds
+
+
+def test_dag_checkpoint_loads_in_under_a_second_on_all_paths(tmp_path):
+    """Issue 23, case 1: 1.7 KB of shared references hung every loader."""
+    path = tmp_path / 'dag.pth'
+    STRUCTURES['dag'](path)
+    assert os.path.getsize(path) < 4096
+    for func, args in ((_resume_path, (path, )),
+                       (_pretrained_path, (path, )),
+                       (_extract_backbone_path, (path, tmp_path / 'o.pth'))):
+        status, output, seconds = _seconds(func, *args)
+        assert status == 0, (func.__name__, status, output[-2000:])
+        assert seconds < 1, (func.__name__, seconds)
+
+
+@pytest.mark.parametrize('name, reason', [
+    ('stride0', "tensor checkpoint['state_dict']['backbone.conv.weight'] of "
+     'shape (1000000000,) and stride (0,) is a view of 4 stored bytes'),
+    ('self_reference', 'contains itself (a reference cycle)'),
+    ('numel_overflow', 'integer multiplication overflow'),
+    ('forged_history', 'refusing a __fame_mm_history_buffer__ dict'),
+    ('deep_list', 'containers nested more than 100 levels deep'),
+])
+def test_expensive_structures_are_refused_cleanly(tmp_path, name, reason):
+    """Issue 23, cases 2 and 6: each escaped as another error (or none)."""
+    path = tmp_path / f'{name}.pth'
+    STRUCTURES[name](path)
+    status, output = run_forked(_resume_path, path, timeout=60)
+    assert status == 1, (status, output[-2000:])
+    last = output.strip().splitlines()[-1]
+    assert last.startswith('fame_mm.engine.runner.safe_checkpoint.'
+                           'UnsafeCheckpointError: '
+                           f'{path} cannot be loaded safely: '), last
+    assert reason in last
+
+
+def test_depth_limit_is_configurable(tmp_path, monkeypatch):
+    path = tmp_path / 'deep.pth'
+    write_deep_list(path, 150)
+    with pytest.raises(UnsafeCheckpointError,
+                       match='FAME_MM_CHECKPOINT_MAX_DEPTH=200'):
+        load_checkpoint_file(str(path))
+    monkeypatch.setenv('FAME_MM_CHECKPOINT_MAX_DEPTH', '200')
+    loaded = load_checkpoint_file(str(path))
+    for _ in range(149):
+        loaded = loaded[0]
+    assert loaded == []
+
+
+def test_stride0_checkpoint_is_refused_by_extract_backbone_tool(tmp_path):
+    """Issue 23, case 2: 1.6 KB became a 3.8 GB backbone file."""
+    path, out = tmp_path / 'stride0.pth', tmp_path / 'out.pth'
+    STRUCTURES['stride0'](path)
+    proc = subprocess.run(
+        [sys.executable, 'tools/extract_backbone.py', str(path), str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+        env=tool_env())
+    assert proc.returncode == 1, (proc.returncode, proc.stderr[-2000:])
+    assert f'{path} cannot be loaded safely' in proc.stderr
+    assert 'materialises 4000000000 bytes' in proc.stderr
+    assert not out.exists()
+
+
+def test_real_checkpoint_walk_is_linear_and_fast(tmp_path):
+    """A 2000-tensor state dict with views and shared tensors loads as
+    before (views of their own storage are not expansions)."""
+    base = torch.arange(12.).reshape(3, 4)
+    state = {f'backbone.w{i}': torch.full((8, ), float(i))
+             for i in range(2000)}
+    state.update({'backbone.t': base.t(), 'backbone.row': base[1],
+                  'backbone.same': base, 'backbone.same2': base})
+    path = tmp_path / 'big.pth'
+    torch.save(dict(state_dict=state, meta=dict(epoch=1)), path)
+    start = time.perf_counter()
+    loaded = load_checkpoint_file(str(path))['state_dict']
+    assert time.perf_counter() - start < 1
+    torch.testing.assert_close(loaded['backbone.t'], base.t())
+    assert loaded['backbone.same'] is loaded['backbone.same2']

@@ -22,8 +22,10 @@ then dereferences those bytes). Instead:
   you did not write: it runs any code the file contains.
 """
 import contextlib
+import math
 import os
 import pickle
+import sys
 import warnings
 from collections import OrderedDict
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
@@ -31,6 +33,9 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 import numpy as np
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
+
+from .checkpoint_limits import (CheckpointLimits, CheckpointStructureError,
+                                check_checkpoint_structure)
 
 TRUST_ENV = 'FAME_MM_TRUSTED_CHECKPOINTS'
 _HISTORY_TAG = '__fame_mm_history_buffer__'
@@ -114,7 +119,7 @@ class _CheckedArray:
             raise UnsafeCheckpointError(
                 f'refusing ndarray of shape {shape!r} with '
                 f'{type(data).__name__} data')
-        count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+        count = math.prod(shape)  # Python ints: no overflow
         if len(data) != count * dtype.itemsize:
             raise UnsafeCheckpointError(
                 f'refusing ndarray of shape {shape} and dtype {dtype}: '
@@ -158,27 +163,43 @@ def _stand_ins() -> List[Tuple[Any, str]]:
     return pairs
 
 
-def _restore(value: Any) -> Any:
-    """Replace the stand-ins and tagged dicts by numpy and HistoryBuffer."""
+def _restore(value: Any, memo: Optional[Dict[int, Tuple[Any, Any]]] = None
+             ) -> Any:
+    """Replace the stand-ins and tagged dicts by numpy and HistoryBuffer.
+
+    Shared references are restored once (``memo``: id -> (original,
+    result); the original is kept so that its id is not reused).
+    """
+    memo = {} if memo is None else memo
+    if id(value) in memo:
+        return memo[id(value)][1]
+    memo[id(value)] = (value, value)  # a cycle ends here
+    result = _restore_one(value, memo)
+    memo[id(value)] = (value, result)
+    return result
+
+
+def _restore_one(value: Any, memo: Dict[int, Tuple[Any, Any]]) -> Any:
     if isinstance(value, _CheckedArray):
         return value.array
     if isinstance(value, _CheckedDtype):
         return _resolved_dtype(value)
     if isinstance(value, dict):
-        if value.get(_HISTORY_TAG):
+        if value.get(_HISTORY_TAG) is not None:
             return _history_buffer_from_plain(value)
         for key in list(value):
-            value[key] = _restore(value[key])
+            value[key] = _restore(value[key], memo)
         return value
     if isinstance(value, list):
-        value[:] = [_restore(item) for item in value]
+        value[:] = [_restore(item, memo) for item in value]
         return value
     if isinstance(value, tuple):
-        return type(value)(*map(_restore, value)) if hasattr(
-            value, '_fields') else tuple(map(_restore, value))
+        items = [_restore(item, memo) for item in value]
+        return type(value)(*items) if hasattr(
+            value, '_fields') else type(value)(items)
     if isinstance(value, HistoryBuffer):
         for key, item in vars(value).items():
-            setattr(value, key, _restore(item))
+            setattr(value, key, _restore(item, memo))
     return value
 
 
@@ -218,8 +239,12 @@ def load_checkpoint_file(filename: str,
     Raises:
         UnsafeCheckpointError: The file holds something other than tensors,
             plain containers and numbers, plain numeric numpy data and
-            mmengine's message hub; the message names the file and the
-            opt-in for trusted files.
+            mmengine's message hub (the message names the file and the
+            opt-in for trusted files); it is truncated or corrupt; or it
+            exceeds the bounds of
+            :func:`~fame_mm.engine.runner.checkpoint_limits.
+            check_checkpoint_structure` (nesting depth, element count,
+            expanded tensor views; the message says how to raise them).
     """
     filename = os.path.expanduser(filename)
     if not os.path.isfile(filename):
@@ -242,7 +267,37 @@ def load_checkpoint_file(filename: str,
             f'you wrote this file yourself, set {TRUST_ENV}=1 to load it '
             'with weights_only=False (this runs any code the file holds: '
             'never for files from others).') from err
-    return _restore(loaded)
+    except Exception as err:  # torch's own errors on a damaged file
+        raise UnsafeCheckpointError(
+            f'{filename} cannot be loaded safely: {type(err).__name__}: '
+            f'{_reason(err)} (the file is truncated, corrupt or '
+            'crafted).') from err
+    return _validated(loaded, filename)
+
+
+def _validated(loaded: Any, filename: str) -> Any:
+    """Check the structure's bounds, then restore numpy and history."""
+    limits = CheckpointLimits.from_env()
+    try:
+        check_checkpoint_structure(loaded, os.path.getsize(filename), limits)
+        with _recursion_limit(4 * limits.max_depth + 200):
+            return _restore(loaded)
+    except (UnsafeCheckpointError, CheckpointStructureError,
+            RecursionError) as err:
+        raise UnsafeCheckpointError(
+            f'{filename} cannot be loaded safely: {err}') from err
+
+
+@contextlib.contextmanager
+def _recursion_limit(limit: int) -> Iterator[None]:
+    """At least ``limit`` frames for restoring a structure of bounded
+    depth."""
+    original = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(original, limit))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(original)
 
 
 def _history_buffer_to_plain(buffer: HistoryBuffer) -> Dict[str, Any]:
@@ -254,10 +309,31 @@ def _history_buffer_to_plain(buffer: HistoryBuffer) -> Dict[str, Any]:
     }
 
 
+def _numbers(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        type(item) in (int, float) for item in value)
+
+
 def _history_buffer_from_plain(plain: Dict[str, Any]) -> HistoryBuffer:
+    """The ``HistoryBuffer`` of :func:`_history_buffer_to_plain`'s dict.
+
+    Raises:
+        UnsafeCheckpointError: The dict is not exactly what that function
+            writes (a forged or damaged tag).
+    """
+    keys = {_HISTORY_TAG, 'log_history', 'count_history', 'max_length'}
+    if (set(plain) != keys or plain[_HISTORY_TAG] is not True
+            or not _numbers(plain['log_history'])
+            or not _numbers(plain['count_history'])
+            or len(plain['log_history']) != len(plain['count_history'])
+            or type(plain['max_length']) is not int
+            or plain['max_length'] <= 0):
+        raise UnsafeCheckpointError(
+            f'refusing a {_HISTORY_TAG} dict with keys {sorted(plain)}: '
+            'not a message-hub history written by fame_mm')
     return HistoryBuffer(
         list(plain['log_history']), list(plain['count_history']),
-        int(plain['max_length']))
+        plain['max_length'])
 
 
 def _plain(value: Any) -> Any:
