@@ -8,6 +8,8 @@ from mmengine.model import BaseModel, ExponentialMovingAverage
 from mmpretrain.models.utils import batch_shuffle_ddp, batch_unshuffle_ddp
 from torch import Tensor, nn
 
+from ..utils.feature_pooling import BackboneFeaturePool
+
 
 @MODELS.register_module()
 class MoCoRecognizer(BaseModel):
@@ -46,6 +48,13 @@ class MoCoRecognizer(BaseModel):
             ``tools/analysis/benchmark_train_step.py``). Numerically the
             same model. Switch it on with ``--cfg-options
             model.channels_last=True``. Defaults to False.
+        feature_pooling (str, optional): How a backbone output that is not
+            an ``N x C x T x H x W`` map reaches the projector
+            (:class:`~fame_mm.models.utils.feature_pooling.BackboneFeaturePool`,
+            docs/transformers.md): ``'vector'`` (``N x C``, e.g.
+            ``TimeSformer``), ``'cls_token'`` or ``'mean_tokens'``
+            (``N x L x C``). Defaults to None: 5-D maps, pooled by the
+            projector, and the encoders are exactly backbone + projector.
         data_preprocessor (dict, optional): Defaults to
             ``ContrastiveDataPreprocessor`` with FAME and colour augment
             left out.
@@ -59,6 +68,7 @@ class MoCoRecognizer(BaseModel):
                  symmetric: bool = True,
                  enqueue_between_directions: bool = False,
                  channels_last: bool = False,
+                 feature_pooling: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         if data_preprocessor is None:
@@ -72,14 +82,23 @@ class MoCoRecognizer(BaseModel):
         self.symmetric = symmetric
         self.enqueue_between_directions = enqueue_between_directions
         self.channels_last = channels_last
+        self.feature_pool = (None if feature_pooling is None else
+                             BackboneFeaturePool(feature_pooling))
         self.apply_memory_format(self.query_encoder())
         # mmengine's EMA momentum weights the *source*: 1 - MoCo momentum.
         self.key_encoder = ExponentialMovingAverage(
             self.query_encoder(), momentum=1.0 - momentum, update_buffers=False)
 
     def query_encoder(self) -> nn.Sequential:
-        """The query encoder: backbone then projector (shared modules)."""
-        return nn.Sequential(self.backbone, self.head.projector)
+        """The query encoder: backbone, pooling if any, then projector.
+
+        The modules are shared with ``self``. Without ``feature_pooling``
+        it is ``Sequential(backbone, projector)``, as before the option.
+        """
+        if self.feature_pool is None:
+            return nn.Sequential(self.backbone, self.head.projector)
+        return nn.Sequential(self.backbone, self.feature_pool,
+                             self.head.projector)
 
     def init_weights(self) -> None:
         """Initialise the query encoder and start the key encoder equal."""
@@ -127,9 +146,25 @@ class MoCoRecognizer(BaseModel):
                 ``B x 3 x T x H x W``.
 
         Returns:
-            Tensor: ``(B * V) x C x T' x H' x W'`` backbone features.
+            Tensor: ``(B * V) x C x T' x H' x W'`` backbone features
+            (``(B * V) x C x 1 x 1 x 1`` with ``feature_pooling``).
         """
-        return self.backbone(self.format_clips(self.flatten_views(inputs)))
+        return self.backbone_features(
+            self.format_clips(self.flatten_views(inputs)))
+
+    def backbone_features(self, clips: Tensor) -> Tensor:
+        """Backbone output, pooled to a 5-D map if ``feature_pooling``.
+
+        Args:
+            clips (Tensor): ``N x 3 x T x H x W``.
+
+        Returns:
+            Tensor: ``N x C x T' x H' x W'``.
+        """
+        feats = self.backbone(clips)
+        if self.feature_pool is None:
+            return feats
+        return self.feature_pool(feats)
 
     @torch.no_grad()
     def encode_keys(self, clips: Tensor) -> Tensor:
@@ -204,7 +239,7 @@ class MoCoRecognizer(BaseModel):
         direction_losses, step_keys = [], []
         for query_clips, key_clips in pairs:
             queries = self.head.embed(
-                self.backbone(self.format_clips(query_clips)))
+                self.backbone_features(self.format_clips(query_clips)))
             keys = self.encode_keys(key_clips)
             direction_losses.append(self.head.loss(queries, keys, negatives))
             if self.enqueue_between_directions:
