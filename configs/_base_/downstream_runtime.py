@@ -10,7 +10,12 @@ pretrained = 'work_dirs/pretrain_k400/epoch_200.pth'
 custom_hooks = [dict(type='PretrainedBackboneHook')]
 
 default_hooks = dict(
-    checkpoint=dict(interval=5, max_keep_ckpts=3, save_best='auto'),
+    # Old checkpoints are removed only once the new one is complete.
+    checkpoint=dict(
+        type='SafeCheckpointHook',
+        interval=5,
+        max_keep_ckpts=3,
+        save_best='auto'),
     logger=dict(interval=20))
 # The same seed for a pretrained and a randomly initialised run.
 randomness = dict(seed=0)

@@ -6,8 +6,13 @@ _base_ = 'mmaction::_base_/default_runtime.py'
 runner_type = 'mmaction.FameRunner'  # scoped: found by any train.py
 default_hooks = dict(
     logger=dict(interval=20),
+    # Old checkpoints are removed only once the new one is complete.
     checkpoint=dict(
-        interval=1, max_keep_ckpts=3, save_best=None, save_last=True),
+        type='SafeCheckpointHook',
+        interval=1,
+        max_keep_ckpts=3,
+        save_best=None,
+        save_last=True),
     # Stops at the first NaN/inf loss, before the checkpoint hook saves it.
     finite_loss=dict(type='FiniteLossGuardHook'))
 # Different augmentation randomness per process; DDP broadcasts the weights.

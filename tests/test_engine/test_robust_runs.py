@@ -19,7 +19,8 @@ from demo_tools import DEMO_CONFIG, REPO, tool_env
 TESTS = osp.join(REPO, 'tests')
 
 
-def write_config(path, data_root, samples, hooks=(), iter_interval=2):
+def write_config(path, data_root, samples, hooks=(), iter_interval=2,
+                 max_keep_ckpts=10):
     """A config inheriting the demo one; ``hooks`` are extra custom hooks."""
     custom_hooks = [dict(type='RecordSamplesHook', out_file=str(samples))]
     custom_hooks += list(hooks)
@@ -44,7 +45,7 @@ train_cfg = dict(max_epochs=2)
 default_hooks = dict(
     logger=dict(interval=1),
     checkpoint=dict(by_epoch=False, interval={iter_interval},
-                    max_keep_ckpts=10))
+                    max_keep_ckpts={max_keep_ckpts}))
 custom_hooks = {custom_hooks!r}
 ''')
     return str(path)
@@ -104,7 +105,7 @@ def _copy_data(reference_root, root):
     shutil.copytree(reference_root / 'data', root / 'data')
 
 
-def _killed_run(reference_root, root, at_iter, during):
+def _killed_run(reference_root, root, at_iter, during, max_keep_ckpts=10):
     """Train on a copy of the reference data until SigkillHook kills the
     process at ``at_iter`` (``during`` 'save' or 'step').
 
@@ -117,21 +118,26 @@ def _killed_run(reference_root, root, at_iter, during):
     work = root / 'work'
     killed = write_config(
         root / 'killed.py', root / 'data', samples,
-        [dict(type='SigkillHook', at_iter=at_iter, during=during)])
+        [dict(type='SigkillHook', at_iter=at_iter, during=during)],
+        max_keep_ckpts=max_keep_ckpts)
     return samples, work, train(killed, work, check=False)
 
 
 def test_sigkill_during_save_then_resume(reference, tmp_path):
     ref_root, ref_samples, ref_state = reference
-    samples, work, proc = _killed_run(ref_root, tmp_path, 6, 'save')
+    # max_keep_ckpts=1: mmengine's hook removed iter_4.pth before writing
+    # iter_6.pth (issue 23, case 3); SafeCheckpointHook removes it after.
+    samples, work, proc = _killed_run(ref_root, tmp_path, 6, 'save',
+                                      max_keep_ckpts=1)
     assert proc.returncode == -9, proc.stderr[-3000:]
     # The kill hit the write of iter_6.pth: no file under that name, and
     # last_checkpoint still names the complete iter_4.pth.
     assert not (work / 'iter_6.pth').exists()
+    assert (work / 'iter_4.pth').exists()
     assert (work / 'last_checkpoint').read_text().endswith('iter_4.pth')
 
     resumed = write_config(tmp_path / 'resumed.py', tmp_path / 'data',
-                           samples)
+                           samples, max_keep_ckpts=1)
     output = train(resumed, work, '--resume').stdout
     assert 'Auto-resuming from' in output and 'iter_4.pth' in output
     assert 'an interrupted save' in output
@@ -201,3 +207,23 @@ def test_non_finite_loss_stops_the_run_without_saving(reference, tmp_path):
     assert not (work / 'iter_6.pth').exists()
     assert sorted(p.name for p in work.glob('*.pth')) == [
         'iter_2.pth', 'iter_4.pth']
+
+
+def test_run_with_no_iteration_per_epoch_is_refused(tmp_path):
+    """Issue 23, case 4: 3 videos, batch 16, drop_last=True trained nothing,
+    saved the untrained model and exited 0."""
+    config = write_config(tmp_path / 'cfg.py', tmp_path / 'data',
+                          tmp_path / 'samples.jsonl')
+    work = tmp_path / 'work'
+    proc = train(config, work, '--cfg-options',
+                 'train_dataloader.batch_size=16',
+                 'train_dataloader.drop_last=True',
+                 'train_dataloader.dataset.num_videos=3', check=False)
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith('fame_mm.engine.runner.fame_runner.EmptyEpochError:'
+                           ' The training data gives no iteration per epoch:'
+                           ' 3 videos ('), last
+    assert 'for batch_size 16 x 1 process(es) with drop_last=True' in last
+    assert 'train_dataloader.batch_size=3' in last
+    assert not list(work.glob('*.pth'))

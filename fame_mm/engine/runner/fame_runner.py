@@ -4,14 +4,16 @@ import glob
 import os
 import os.path as osp
 import zipfile
-from typing import Any, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Union
 
 import torch
 from mmaction.registry import RUNNERS
 from mmengine.dist import get_world_size, is_main_process
+from mmengine.hooks import CheckpointHook, Hook
 from mmengine.runner import Runner
 from mmengine.runner import runner as runner_module
 
+from ..hooks.safe_checkpoint_hook import SafeCheckpointHook
 from .rng_state import capture_rng_state, restore_rng_state
 from .safe_checkpoint import to_plain_checkpoint
 
@@ -57,6 +59,24 @@ def checkpoint_problem(filename: str) -> Optional[str]:
     return f'member {bad} is corrupt' if bad else None
 
 
+_STOCK_CHECKPOINT_HOOKS = ('CheckpointHook', 'mmengine.CheckpointHook',
+                          CheckpointHook)
+
+
+def with_safe_checkpoint_hook(
+        hooks: Optional[Dict[str, Union[dict, Hook, None]]]
+) -> Dict[str, Union[dict, Hook, None]]:
+    """``default_hooks`` with a plain ``CheckpointHook`` config (or
+    mmengine's default one) turned into :class:`SafeCheckpointHook`."""
+    hooks = dict(hooks or {})
+    checkpoint = hooks.get('checkpoint', dict(type='CheckpointHook',
+                                              interval=1))
+    if isinstance(checkpoint, dict) and checkpoint.get(
+            'type') in _STOCK_CHECKPOINT_HOOKS:
+        hooks['checkpoint'] = dict(checkpoint, type=SafeCheckpointHook)
+    return hooks
+
+
 @contextlib.contextmanager
 def _replaced(module: Any, name: str, value: Any) -> Iterator[None]:
     original = getattr(module, name)
@@ -67,6 +87,37 @@ def _replaced(module: Any, name: str, value: Any) -> Iterator[None]:
         setattr(module, name, original)
 
 
+class EmptyEpochError(ValueError):
+    """The training data gives no batch per epoch: nothing would train."""
+
+
+def _batch_size(dataloader: Any) -> Optional[int]:
+    batch_sampler = getattr(dataloader, 'batch_sampler', None)
+    return getattr(batch_sampler, 'batch_size', None) or getattr(
+        dataloader, 'batch_size', None)
+
+
+def empty_epoch_message(dataloader: Any, world_size: int) -> Optional[str]:
+    """Why ``dataloader`` yields no batch, or None when it yields some."""
+    try:
+        if len(dataloader) > 0:
+            return None
+    except TypeError:  # a sampler without a length
+        return None
+    dataset = dataloader.dataset
+    source = getattr(dataset, 'ann_file', None) or type(dataset).__name__
+    batch_size = _batch_size(dataloader)
+    drop_last = getattr(getattr(dataloader, 'batch_sampler', None),
+                        'drop_last', getattr(dataloader, 'drop_last', None))
+    fits = max(1, len(dataset) // max(world_size, 1))
+    return (f'The training data gives no iteration per epoch: '
+            f'{len(dataset)} videos ({source}) for batch_size {batch_size} '
+            f'x {world_size} process(es) with drop_last={drop_last}, so '
+            'nothing would be trained. Add videos, lower the batch size '
+            f'(--cfg-options train_dataloader.batch_size={fits}) or set '
+            'train_dataloader.drop_last=False.')
+
+
 @RUNNERS.register_module()
 class FameRunner(Runner):
     """``Runner`` whose checkpoints survive kills and untrusted readers.
@@ -75,14 +126,45 @@ class FameRunner(Runner):
       ``CheckpointHook`` updates ``last_checkpoint`` after that), with the
       message hub and meta as plain Python values (no numpy objects, see
       :mod:`fame_mm.engine.runner.safe_checkpoint`) and the random state of
-      the main process (``rng_state``).
+      the main process (``rng_state``). A plain ``CheckpointHook`` in
+      ``default_hooks`` becomes :class:`~fame_mm.engine.hooks.
+      safe_checkpoint_hook.SafeCheckpointHook`, which removes old
+      checkpoints only after the new one is complete.
     * ``resume=True`` without ``load_from`` takes the newest readable
       checkpoint of the work dir: when the one named in
       ``last_checkpoint`` is truncated, it says so and takes the next one.
+    * :meth:`train` refuses a run whose train dataloader yields no batch
+      (:class:`EmptyEpochError`), instead of "training" nothing and saving
+      the untrained model.
     * A resumed single-process run restores the saved random state (with
       :class:`~fame_mm.engine.runner.ResumableEpochBasedTrainLoop` at the
       resumed iteration itself). Distributed ranks keep their own state.
     """
+
+    def train(self) -> Any:
+        """``Runner.train``, refusing a run that would do no iteration.
+
+        Raises:
+            EmptyEpochError: The train dataloader yields no batch (fewer
+                videos than one batch with ``drop_last``); the message gives
+                the counts and the fix.
+        """
+        loop = self.train_loop  # builds the loop and its dataloader
+        dataloader = getattr(loop, 'dataloader', None)
+        if dataloader is not None:
+            message = empty_epoch_message(dataloader, get_world_size())
+            if message is not None:
+                raise EmptyEpochError(message)
+        return super().train()
+
+    def register_default_hooks(
+            self,
+            hooks: Optional[Dict[str, Union[dict, Hook, None]]] = None
+    ) -> None:
+        """mmengine's default hooks, with :class:`SafeCheckpointHook` for a
+        plain ``CheckpointHook`` (old checkpoints removed after the new one
+        is complete)."""
+        super().register_default_hooks(with_safe_checkpoint_hook(hooks))
 
     def save_checkpoint(self, out_dir: str, filename: str, *args: Any,
                         **kwargs: Any) -> None:
