@@ -1,4 +1,6 @@
-"""Gallery/query and static-bias metrics, in ``mmaction.registry.METRICS``."""
+"""Gallery/query, static-bias and binary-F1 metrics, in
+``mmaction.registry.METRICS``."""
+from .binary_f1_metric import BinaryF1Metric
 from .gallery_query_metric import GalleryQueryMetric
 from .knn_acc_metric import KNNAccMetric
 from .static_bias_metric import StaticBiasMetric
@@ -6,5 +8,5 @@ from .video_retrieval_metric import VideoRetrievalMetric
 
 __all__ = [
     'GalleryQueryMetric', 'VideoRetrievalMetric', 'KNNAccMetric',
-    'StaticBiasMetric'
+    'StaticBiasMetric', 'BinaryF1Metric'
 ]
