@@ -20,7 +20,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 from demo_tools import REPO, run_tool
+from mmaction.registry import MODELS
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 from official_fame_reference import (ARCH_OF, CLASSIFIER_LAYOUTS,
                                      PRETRAIN_LAYOUTS, load_reference,
@@ -393,3 +395,145 @@ def test_command_line_error_exit(tmp_path, capsys):
     finally:
         sys.path.remove(osp.dirname(TOOL))
     assert 'error: ' in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------
+# The converted files in fame_mm's tools and runs (generated tiny videos,
+# 4-frame clips at 32 x 32: tests/downstream_fixtures.py).
+# --------------------------------------------------------------------------
+
+
+def test_tools_test_evaluates_a_converted_classifier(convert, tiny_videos,
+                                                     helpers, tmp_path):
+    """tools/test.py configs/fame/finetune_ucf101.py DST on the tiny videos;
+    its dumped scores are those of the converted weights loaded strictly."""
+    _, _, _, converted = convert('finetune_I3D_ucf101')
+    data = 'test_dataloader.dataset'
+    options = {
+        f'{data}.ann_file': tiny_videos.val_ann,
+        f'{data}.data_prefix.video': tiny_videos.video_dir,
+        f'{data}.pipeline.1.clip_len': helpers.CLIP_LEN,
+        f'{data}.pipeline.1.num_clips': helpers.TEST_CLIPS,
+        f'{data}.pipeline.3.scale': (-1, helpers.CROP),
+        f'{data}.pipeline.4.crop_size': helpers.CROP,
+        'test_dataloader.batch_size': 2,
+        'test_dataloader.num_workers': 0,
+        'test_dataloader.persistent_workers': False,
+        'test_dataloader.pin_memory': False,
+    }
+    config = osp.join(REPO, 'configs', 'fame', 'finetune_ucf101.py')
+    dump = str(tmp_path / 'scores.pkl')
+    output = run_tool([
+        sys.executable, 'tools/test.py', config, converted, '--work-dir',
+        str(tmp_path / 'work'), '--dump', dump, '--cfg-options', *[
+            f'{key}={value}'.replace(' ', '')
+            for key, value in options.items()
+        ]
+    ])
+    assert 'acc/top1' in output
+    assert 'do not match exactly' not in output  # mmengine's load warning
+    assert 'missing keys' not in output and 'unexpected key' not in output
+
+    # The same config and weights, loaded strictly, scored here.
+    cfg = Config.fromfile(config)
+    cfg.merge_from_dict(options)
+    with DefaultScope.overwrite_default_scope('mmaction'):
+        model = MODELS.build(cfg.model).eval()
+        model.load_state_dict(
+            load_converted(converted)['state_dict'], strict=True)
+        loader = Runner.build_dataloader(cfg.test_dataloader)
+    with torch.no_grad():
+        expected = [
+            sample.pred_score for batch in loader
+            for sample in model.test_step(batch)
+        ]
+    with open(dump, 'rb') as f:
+        dumped = pickle.load(f)
+    assert len(dumped) == len(expected) == 2
+    for result, scores in zip(dumped, expected):
+        assert result['pred_score'].shape == (101, )
+        assert torch.allclose(result['pred_score'], scores, atol=1e-6)
+
+
+def test_converted_pretraining_starts_a_finetune(convert, downstream_cfg,
+                                                 helpers, tmp_path):
+    _, _, _, converted = convert('pretrain_I3D')
+    cfg = downstream_cfg('finetune_ucf101', tmp_path)
+    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
+    cfg.pretrained = converted
+    cfg.custom_hooks = list(cfg.custom_hooks) + [
+        dict(type='ModelSnapshotHook')
+    ]
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    backbone = helpers.prefixed(load_converted(converted)['state_dict'])
+    log = helpers.runner_log(runner)
+    n = len(backbone)
+    assert f'Loaded {n}/{n} backbone tensors from {converted}' in log
+    snapshot = helpers.snapshot_hook(runner)
+    assert snapshot.iter == 0
+    helpers.assert_same_tensors(helpers.prefixed(snapshot.state), backbone)
+    final = helpers.unwrap(runner.model).state_dict()
+    assert helpers.count_different(helpers.prefixed(final), backbone) > 0
+    assert torch.isfinite(
+        torch.tensor(runner.message_hub.get_scalar('train/loss').current()))
+
+
+def shrunken_pretraining(tiny_videos, work_dir, queue_len: int) -> Config:
+    """configs/fame/pretrain_ucf101.py (I3D, FAME) on the tiny videos: one
+    step of 2 videos, 4-frame clips at 32 x 32."""
+    cfg = Config.fromfile(
+        osp.join(REPO, 'configs', 'fame', 'pretrain_ucf101.py'))
+    cfg.model.head.queue_len = queue_len
+    cfg.train_dataloader.update(
+        batch_size=2, num_workers=0, persistent_workers=False,
+        pin_memory=False)
+    dataset = cfg.train_dataloader.dataset
+    dataset.update(
+        ann_file=tiny_videos.train_ann,
+        data_prefix=dict(video=tiny_videos.video_dir),
+        serialize_data=False)
+    assert dataset.pipeline[1]['type'] == 'SampleTwoClips'
+    dataset.pipeline[1]['clip_len'] = 4
+    assert dataset.pipeline[3]['transforms'][1]['type'] == 'Resize'
+    dataset.pipeline[3]['transforms'][1]['scale'] = (32, 32)
+    cfg.train_cfg = dict(by_epoch=True, max_epochs=1)
+    cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
+    cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+        dict(type='ModelSnapshotHook')
+    ]
+    cfg.work_dir = str(work_dir)
+    cfg.experiment_name = f'continue_{osp.basename(str(work_dir))}'
+    return cfg
+
+
+def test_converted_pretraining_continues_the_released_run(
+        convert, tiny_videos, helpers, tmp_path):
+    """load_from=DST in a pretraining config: the run starts from every
+    released tensor (query and key encoders, queue), and its first step
+    averages the key encoder (m = 0.999) and enqueues after the released
+    queue pointer."""
+    queue_len = 16  # 2 clips x 2 directions per step
+    _, _, _, converted = convert('pretrain_I3D', queue_len=queue_len)
+    start = load_converted(converted)['state_dict']
+    cfg = shrunken_pretraining(tiny_videos, tmp_path, queue_len)
+    cfg.load_from = converted
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    snapshot = helpers.snapshot_hook(runner)
+    assert snapshot.iter == 0
+    helpers.assert_same_tensors(snapshot.state, start)
+
+    final = helpers.unwrap(runner.model).state_dict()
+    assert int(final['head.queue_ptr']) == 4
+    assert torch.equal(final['head.queue'][:, 4:], start['head.queue'][:, 4:])
+    assert not torch.equal(final['head.queue'][:, :4],
+                           start['head.queue'][:, :4])
+    model = helpers.unwrap(runner.model)
+    for name, _ in model.key_encoder.module.named_parameters():
+        query = start[('backbone.' if name.startswith('0.') else
+                       'head.projector.') + name[2:]]
+        key = start['key_encoder.module.' + name]
+        averaged = key + 0.001 * (query - key)
+        assert torch.allclose(
+            final['key_encoder.module.' + name], averaged, atol=1e-6), name

@@ -330,11 +330,17 @@ def fame_name(name: str, layout: OfficialLayout) -> str:
     return name
 
 
-def build_target_model(layout: OfficialLayout) -> torch.nn.Module:
+def build_target_model(layout: OfficialLayout,
+                       device: Optional[str] = None) -> torch.nn.Module:
     """The fame_mm / mmaction2 model a converted checkpoint is for.
 
     Pretraining: ``MoCoRecognizer`` with the released projector sizes and
     queue length; classifier: ``Recognizer3D`` with an ``I3DHead``.
+
+    Args:
+        layout: The released layout.
+        device: Where to build it; ``'meta'`` gives shapes and dtypes only,
+            without allocating or initialising weights.
     """
     import fame_mm.models  # noqa: F401  (registers the fame_mm models)
     from mmaction.utils import register_all_modules
@@ -360,7 +366,8 @@ def build_target_model(layout: OfficialLayout) -> torch.nn.Module:
                 num_classes=layout.num_classes,
                 in_channels=channels,
                 average_clips='score'))
-    with DefaultScope.overwrite_default_scope('mmaction'):
+    with DefaultScope.overwrite_default_scope('mmaction'), torch.device(
+            device or 'cpu'):
         return MODELS.build(cfg)
 
 
@@ -382,8 +389,9 @@ def convert_state_dict(
         state_dict: Released tensors, ``module.`` prefix removed.
         layout: From :func:`detect_layout`.
         source: The file, for messages.
-        target: ``{name: tensor}`` of the fame_mm model (shapes and dtypes);
-            built with :func:`build_target_model` when ``None``.
+        target: ``{name: tensor}`` of the fame_mm model (shapes and dtypes
+            are used); built on the meta device with
+            :func:`build_target_model` when ``None``.
 
     Returns:
         The converted state dict in the fame_mm model's order, and the
@@ -395,7 +403,7 @@ def convert_state_dict(
             tensors left unfilled.
     """
     if target is None:
-        target = build_target_model(layout).state_dict()
+        target = build_target_model(layout, device='meta').state_dict()
     report = ConversionReport(layout=layout, total=len(state_dict))
     renamed: Dict[str, Tensor] = {}
     unmapped, mismatched, duplicated = [], [], []
@@ -444,7 +452,8 @@ def convert_state_dict(
         if name in renamed:
             converted[name] = renamed[name]
         else:  # the momentum encoder's update counter
-            converted[name] = torch.ones_like(target[name])
+            converted[name] = torch.ones(
+                target[name].shape, dtype=target[name].dtype)
             report.set_by_converter.append(name)
     report.converted = len(renamed)
     return converted, report
