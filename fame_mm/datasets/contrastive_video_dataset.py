@@ -1,52 +1,27 @@
 """Video dataset for self-supervised pretraining that survives bad files."""
 import logging
-import os.path as osp
-from typing import Any, List, Optional, Tuple
+from typing import Any, Optional
 
-from mmaction.datasets import VideoDataset
 from mmaction.registry import DATASETS
-from mmengine.fileio import list_from_file
 from mmengine.logging import print_log
 
+from .annotation_file import AnnotationError, parse_annotation_line
+from .checked_video_dataset import CheckedVideoDataset
 from .transforms.checked_decord import VideoReadError
 
-
-class AnnotationError(ValueError):
-    """An annotation file cannot be read; the message names file and line."""
-
-
-def parse_annotation_line(line: str, delimiter: str, where: str
-                          ) -> Tuple[str, int]:
-    """``path [label]`` -> ``(path, label)``; label -1 when absent.
-
-    The label is the last field when it is an integer, and everything before
-    it is the path, so ``my video.mp4 3`` reads as ``('my video.mp4', 3)``.
-
-    Args:
-        line (str): One stripped, non-blank line.
-        delimiter (str): Field separator (mmaction2's ``delimiter``).
-        where (str): ``FILE:LINE`` for the error message.
-    """
-    fields = line.split(delimiter)
-    if len(fields) == 1:
-        return line, -1
-    try:
-        return delimiter.join(fields[:-1]), int(fields[-1])
-    except ValueError:
-        raise AnnotationError(
-            f'{where}: cannot read {line!r}: expected `PATH [LABEL]` '
-            f'separated by {delimiter!r}, with an integer LABEL last. A path '
-            'with spaces needs a label after it (e.g. `my video.mp4 -1`), or '
-            "another delimiter (e.g. delimiter='\\t' in the dataset config "
-            'for tab-separated files).') from None
+__all__ = [
+    'AnnotationError', 'ContrastiveVideoDataset', 'parse_annotation_line'
+]
 
 
 @DATASETS.register_module()
-class ContrastiveVideoDataset(VideoDataset):
+class ContrastiveVideoDataset(CheckedVideoDataset):
     """mmaction2 ``VideoDataset`` for contrastive pretraining.
 
-    Reads the same annotation files as ``VideoDataset``; the label column is
-    optional (a plain list of video paths works, labels become -1).
+    Reads the same annotation files as ``VideoDataset``, with the rules of
+    :mod:`fame_mm.datasets.annotation_file` (errors name ``FILE:LINE``);
+    the label column is optional (a plain list of video paths works,
+    labels become -1).
 
     A video that cannot be opened or decoded raises
     :class:`~fame_mm.datasets.transforms.VideoReadError` naming the file and
@@ -59,42 +34,23 @@ class ContrastiveVideoDataset(VideoDataset):
         pipeline (list[dict]): Per-sample transforms.
         skip_unreadable (bool): Replace unreadable videos by others during
             training instead of raising. Defaults to True.
-        **kwargs: Passed to ``VideoDataset`` (``data_prefix``,
-            ``test_mode``, ...).
+        require_label (bool): Every line needs a label. Defaults to False.
+        **kwargs: Passed to :class:`CheckedVideoDataset` (``num_classes``,
+            ``data_prefix``, ``test_mode``, ...).
     """
 
     def __init__(self,
                  ann_file: str,
                  pipeline: list,
                  skip_unreadable: bool = True,
+                 require_label: bool = False,
                  **kwargs: Any) -> None:
         self.skip_unreadable = skip_unreadable
-        super().__init__(ann_file=ann_file, pipeline=pipeline, **kwargs)
-
-    def load_data_list(self) -> List[dict]:
-        """Read ``path [label]`` lines; blank lines are skipped.
-
-        Raises:
-            AnnotationError: A line cannot be parsed (the message has the
-                file and line number), or the file lists no video.
-        """
-        if self.multi_class:
-            return super().load_data_list()
-        data_list = []
-        for number, line in enumerate(list_from_file(self.ann_file), 1):
-            if not line.strip():
-                continue
-            filename, label = parse_annotation_line(
-                line.strip(), self.delimiter, f'{self.ann_file}:{number}')
-            if self.data_prefix.get('video') is not None:
-                filename = osp.join(self.data_prefix['video'], filename)
-            data_list.append(dict(filename=filename, label=label))
-        if not data_list:
-            raise AnnotationError(
-                f'{self.ann_file} lists no video (it is empty or blank). '
-                'Write one `PATH [LABEL]` per line, PATH relative to '
-                '`data_prefix`.')
-        return data_list
+        super().__init__(
+            ann_file=ann_file,
+            pipeline=pipeline,
+            require_label=require_label,
+            **kwargs)
 
     def __getitem__(self, idx: int) -> dict:
         """mmengine's refetching, with a clear error when all fail."""

@@ -58,7 +58,8 @@ class StaticBiasDataset(ConcatDataset):
         sets = [original] + [
             DATASETS.build(
                 dict(
-                    type='VideoDataset',
+                    type='CheckedVideoDataset',
+                    num_classes=getattr(original, 'num_classes', None),
                     ann_file=osp.join(bias_root, name),
                     data_prefix=dict(video=bias_root),
                     pipeline=pipeline,

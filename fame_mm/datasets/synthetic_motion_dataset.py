@@ -42,6 +42,9 @@ class SyntheticMotionDataset(ContrastiveVideoDataset):
         **kwargs: Passed to :class:`ContrastiveVideoDataset`.
     """
 
+    # num_classes is a generation setting here, not taken from the model.
+    num_classes_bounds_labels = False
+
     def __init__(self,
                  pipeline: list,
                  data_root: str = 'data/fame_demo',
@@ -72,4 +75,7 @@ class SyntheticMotionDataset(ContrastiveVideoDataset):
             num_object_looks=num_object_looks)
         kwargs.setdefault('data_prefix', dict(video=data_root))
         super().__init__(
-            ann_file=osp.abspath(ann_file), pipeline=pipeline, **kwargs)
+            ann_file=osp.abspath(ann_file),
+            pipeline=pipeline,
+            num_classes=num_classes,
+            **kwargs)

@@ -5,7 +5,9 @@
 # short side 128) for R(2+1)D-18. ./hmdb51.py and ./diving48.py inherit all
 # of it and change the files; ./ucf101_retrieval.py builds on its test clips.
 split = {{'$SPLIT:1'}}  # official train/test split: 1, 2 or 3
-dataset_type = 'VideoDataset'
+# VideoDataset with fame_mm's annotation rules (errors name FILE:LINE;
+# labels checked against the model head's num_classes when built).
+dataset_type = 'CheckedVideoDataset'
 data_root = 'data/ucf101/videos'
 ann_file_train = f'data/ucf101/ucf101_train_split_{split}_videos.txt'
 ann_file_val = f'data/ucf101/ucf101_val_split_{split}_videos.txt'

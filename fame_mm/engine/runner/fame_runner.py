@@ -1,5 +1,6 @@
 """mmengine's Runner with crash-safe checkpoints and resume."""
 import contextlib
+import copy
 import glob
 import os
 import os.path as osp
@@ -7,7 +8,8 @@ import zipfile
 from typing import Any, Dict, Iterator, List, Optional, Union
 
 import torch
-from mmaction.registry import RUNNERS
+from mmaction.registry import DATASETS, RUNNERS
+from mmengine.config import Config
 from mmengine.dist import get_world_size, is_main_process
 from mmengine.hooks import CheckpointHook, Hook
 from mmengine.runner import Runner
@@ -87,6 +89,46 @@ def _replaced(module: Any, name: str, value: Any) -> Iterator[None]:
         setattr(module, name, original)
 
 
+def _label_bound_datasets(node: Any) -> Iterator[dict]:
+    """Dataset configs under ``node`` whose ``num_classes`` bounds labels
+    and is not set (``CheckedVideoDataset`` and subclasses that say so)."""
+    if isinstance(node, (list, tuple)):
+        for item in node:
+            yield from _label_bound_datasets(item)
+        return
+    if not isinstance(node, dict):
+        return
+    kind = node.get('type')
+    if isinstance(kind, str):
+        kind = DATASETS.get(kind)
+    if (isinstance(kind, type) and getattr(kind, 'num_classes_bounds_labels',
+                                           False)
+            and 'num_classes' not in node):
+        yield node
+    for value in node.values():
+        yield from _label_bound_datasets(value)
+
+
+def fill_dataset_num_classes(cfg: Config) -> Config:
+    """Give the datasets the class count of the model's head.
+
+    ``CheckedVideoDataset`` refuses labels outside ``[0, num_classes)`` when
+    it is built; configs set ``num_classes`` on the head only, so the
+    datasets of the train, val and test loaders that have none get
+    ``model.cls_head.num_classes``.
+    """
+    head = (cfg.get('model') or {}).get('cls_head') or {}
+    num_classes = head.get('num_classes') if isinstance(head, dict) else None
+    if num_classes is None:
+        return cfg
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg.get(key)
+        if isinstance(loader, dict):
+            for dataset in _label_bound_datasets(loader.get('dataset')):
+                dataset['num_classes'] = num_classes
+    return cfg
+
+
 class EmptyEpochError(ValueError):
     """The training data gives no batch per epoch: nothing would train."""
 
@@ -133,6 +175,8 @@ class FameRunner(Runner):
     * ``resume=True`` without ``load_from`` takes the newest readable
       checkpoint of the work dir: when the one named in
       ``last_checkpoint`` is truncated, it says so and takes the next one.
+    * :meth:`from_cfg` gives datasets without ``num_classes`` the model
+      head's, so labels out of range fail when the dataset is built.
     * :meth:`train` refuses a run whose train dataloader yields no batch
       (:class:`EmptyEpochError`), instead of "training" nothing and saving
       the untrained model.
@@ -140,6 +184,12 @@ class FameRunner(Runner):
       :class:`~fame_mm.engine.runner.ResumableEpochBasedTrainLoop` at the
       resumed iteration itself). Distributed ranks keep their own state.
     """
+
+    @classmethod
+    def from_cfg(cls, cfg: Config) -> 'FameRunner':
+        """``Runner.from_cfg``; datasets without ``num_classes`` get the
+        model head's (see :func:`fill_dataset_num_classes`)."""
+        return super().from_cfg(fill_dataset_num_classes(copy.deepcopy(cfg)))
 
     def train(self) -> Any:
         """``Runner.train``, refusing a run that would do no iteration.
