@@ -39,6 +39,11 @@ def parse_args() -> argparse.Namespace:
         help='resume from the given checkpoint, or from the newest readable '
         'one in the work dir when no path is given')
     parser.add_argument(
+        '--resume-ignore-shape-mismatch',
+        action='store_true',
+        help='resume even when tensors of the checkpoint differ in shape '
+        'from the model (those layers keep their initial values)')
+    parser.add_argument(
         '--amp',
         action='store_true',
         help='mixed precision training (bfloat16 where supported)')
@@ -91,6 +96,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume
+    if args.resume_ignore_shape_mismatch:
+        cfg.resume_ignore_shape_mismatch = True
     if args.auto_scale_lr:
         cfg.setdefault('auto_scale_lr', {})['enable'] = True
     randomness = dict(seed=None)  # mmengine: None draws a random seed

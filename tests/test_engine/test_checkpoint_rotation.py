@@ -10,44 +10,15 @@ import os
 import random
 from collections import deque
 
-import torch
 from fault_injection import KillAfterBytes
 from mmengine.hooks import CheckpointHook
-from mmengine.model import BaseModel
-from torch import nn
+from toy_runner import toy_runner
 
-from fame_mm.engine.runner import FameRunner, load_checkpoint_file
-
-
-class ToyModel(BaseModel):
-    """One linear layer; ``loss`` mode sums its output."""
-
-    def __init__(self):
-        super().__init__()
-        self.linear = nn.Linear(4, 2)
-
-    def forward(self, inputs, data_samples=None, mode='tensor'):
-        out = self.linear(torch.stack(inputs))
-        return dict(loss=out.sum()) if mode == 'loss' else out
+from fame_mm.engine.runner import load_checkpoint_file
 
 
 def _runner(work_dir, max_keep_ckpts):
-    runner = FameRunner(
-        model=ToyModel(),
-        work_dir=str(work_dir),
-        train_dataloader=dict(
-            dataset=[dict(inputs=torch.ones(4))] * 4,
-            sampler=dict(type='DefaultSampler', shuffle=False),
-            batch_size=2,
-            num_workers=0),
-        train_cfg=dict(by_epoch=False, max_iters=2),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1,
-                                          momentum=0.9)),
-        default_hooks=dict(
-            logger=None,
-            checkpoint=dict(type='CheckpointHook', interval=1,
-                            by_epoch=False, max_keep_ckpts=max_keep_ckpts)),
-        log_level='WARNING')
+    runner = toy_runner(work_dir, max_keep_ckpts)
     runner.train()  # writes iter_1.pth and iter_2.pth
     return runner
 

@@ -28,3 +28,18 @@ def test_config_without_randomness_gets_a_seed_entry(monkeypatch):
         Config(dict(work_dir='w', randomness=dict(diff_rank_seed=True))),
         tool.parse_args())
     assert cfg.randomness == dict(seed=3, diff_rank_seed=True)
+
+
+def test_resume_shape_mismatch_opt_out(monkeypatch):
+    """Issue 23, case 8: --resume refuses shape mismatches unless asked."""
+    tool = load_train_tool()
+    monkeypatch.setattr('sys.argv', ['train.py', 'unused.py', '--resume'])
+    cfg = tool.merge_args(Config(dict(work_dir='w')), tool.parse_args())
+    assert 'resume_ignore_shape_mismatch' not in cfg
+    monkeypatch.setattr('sys.argv', [
+        'train.py', 'unused.py', '--resume', 'x.pth',
+        '--resume-ignore-shape-mismatch'
+    ])
+    cfg = tool.merge_args(Config(dict(work_dir='w')), tool.parse_args())
+    assert cfg.resume_ignore_shape_mismatch is True
+    assert cfg.load_from == 'x.pth'

@@ -4,8 +4,10 @@ import copy
 import glob
 import os
 import os.path as osp
+import re
 import zipfile
-from typing import Any, Dict, Iterator, List, Optional, Union
+from typing import (Any, Callable, Dict, Iterator, List, Optional, Tuple,
+                    Union)
 
 import torch
 from mmaction.registry import DATASETS, RUNNERS
@@ -129,6 +131,42 @@ def fill_dataset_num_classes(cfg: Config) -> Config:
     return cfg
 
 
+RESUME_IGNORE_SHAPES = 'resume_ignore_shape_mismatch'
+
+
+class ResumeMismatchError(ValueError):
+    """A checkpoint to resume from does not fit the model."""
+
+
+def shape_mismatches(model: torch.nn.Module, state_dict: Dict[str, Any],
+                     revise_keys: List[Tuple[str, str]]) -> List[str]:
+    """``'name: checkpoint (..) vs model (..)'`` for every model tensor
+    whose checkpoint tensor (keys revised as mmengine does) differs in
+    shape."""
+    expected = model.state_dict()
+    found = []
+    for name, value in state_dict.items():
+        for pattern, replacement in revise_keys:
+            name = re.sub(pattern, replacement, name)
+        if (name in expected and isinstance(value, torch.Tensor)
+                and value.shape != expected[name].shape):
+            found.append(f'{name}: checkpoint {tuple(value.shape)} vs model '
+                         f'{tuple(expected[name].shape)}')
+    return found
+
+
+def _check_resumable(checkpoint: Any, filename: str) -> None:
+    meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
+    if not (isinstance(meta, dict) and type(meta.get('epoch')) is int
+            and type(meta.get('iter')) is int
+            and isinstance(checkpoint.get('state_dict'), dict)):
+        raise ResumeMismatchError(
+            f'Cannot resume from {filename}: it is not a training checkpoint '
+            '(no `meta` with integer `epoch` and `iter`, or no '
+            '`state_dict`). Use --cfg-options load_from=PATH (without '
+            '--resume) to only initialise the weights from it.')
+
+
 class EmptyEpochError(ValueError):
     """The training data gives no batch per epoch: nothing would train."""
 
@@ -177,6 +215,9 @@ class FameRunner(Runner):
       ``last_checkpoint`` is truncated, it says so and takes the next one.
     * :meth:`from_cfg` gives datasets without ``num_classes`` the model
       head's, so labels out of range fail when the dataset is built.
+    * :meth:`resume` refuses a checkpoint whose tensors differ in shape
+      from the model (:class:`ResumeMismatchError`, listing them) unless
+      the config sets ``resume_ignore_shape_mismatch = True``.
     * :meth:`train` refuses a run whose train dataloader yields no batch
       (:class:`EmptyEpochError`), instead of "training" nothing and saving
       the untrained model.
@@ -284,10 +325,49 @@ class FameRunner(Runner):
         self._loaded_rng_state = checkpoint.get('rng_state')
         return checkpoint
 
+    def _load_for_resume(self, filename: str) -> Callable:
+        """mmengine's ``_load_checkpoint_to_model`` that first refuses a
+        checkpoint whose tensors differ in shape from the model's (mmengine
+        only logs them and trains those layers from their initial values).
+        """
+        load = runner_module._load_checkpoint_to_model
+        ignore = bool(self.cfg.get(RESUME_IGNORE_SHAPES, False))
+
+        def checked_load(model: torch.nn.Module, checkpoint: dict,
+                         *args: Any, **kwargs: Any) -> dict:
+            _check_resumable(checkpoint, filename)
+            revise_keys = kwargs.get('revise_keys', args[1] if len(args) > 1
+                                     else [(r'^module.', '')])
+            found = shape_mismatches(model, checkpoint['state_dict'],
+                                     revise_keys)
+            if found and not ignore:
+                listed = '\n  '.join(found[:20]) + (
+                    f'\n  ... and {len(found) - 20} more'
+                    if len(found) > 20 else '')
+                raise ResumeMismatchError(
+                    f'Cannot resume from {filename}: {len(found)} tensors '
+                    f'differ in shape from the model:\n  {listed}\nThese '
+                    'layers would train from their initial values. Use the '
+                    'config the checkpoint was trained with, or resume '
+                    'anyway with tools/train.py --resume-ignore-shape-'
+                    f'mismatch (config: {RESUME_IGNORE_SHAPES} = True).')
+            return load(model, checkpoint, *args, **kwargs)
+
+        return checked_load
+
     def resume(self, filename: str, *args: Any, **kwargs: Any) -> None:
-        """``Runner.resume``, then hand the saved random state over."""
+        """``Runner.resume`` that refuses a checkpoint not fitting the model,
+        then hands the saved random state over.
+
+        Raises:
+            ResumeMismatchError: The file is not a training checkpoint, or
+                model tensors differ in shape (unless the config sets
+                ``resume_ignore_shape_mismatch = True``).
+        """
         self._loaded_rng_state = None
-        super().resume(filename, *args, **kwargs)
+        with _replaced(runner_module, '_load_checkpoint_to_model',
+                       self._load_for_resume(filename)):
+            super().resume(filename, *args, **kwargs)
         state = self._loaded_rng_state
         if state is None or get_world_size() > 1:
             return
