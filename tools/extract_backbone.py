@@ -7,6 +7,10 @@ with the same backbone, or through ``pretrained=`` in fame_mm's configs::
 
     python tools/extract_backbone.py work_dirs/pretrain_k400/epoch_200.pth \
         fame_i3d_k400_backbone.pth
+
+``--to-vit mmseg`` (or ``mmpretrain``) writes a TimeSformer backbone in the
+key layout of mmsegmentation's (or mmpretrain's, which mmdetection uses)
+image ViT, see fame_mm/models/utils/vit_export.py.
 """
 if __name__ == '__main__':  # first: this checkout's code, its venv
     import os.path as _osp
@@ -28,6 +32,8 @@ from fame_mm.engine.runner.checkpoint_limits import (DEFAULT_MAX_EXPANSION,
 from fame_mm.models.utils.backbone_checkpoint import (BACKBONE_PREFIX,
                                                       BackboneCheckpointError,
                                                       read_state_dict)
+from fame_mm.models.utils.vit_export import (VIT_TARGETS, ViTExportError,
+                                             export_vit_file)
 
 
 def parse_args() -> argparse.Namespace:
@@ -39,6 +45,11 @@ def parse_args() -> argparse.Namespace:
         '--prefix',
         default=BACKBONE_PREFIX,
         help='key prefix of the backbone (kept in the output)')
+    parser.add_argument(
+        '--to-vit',
+        choices=VIT_TARGETS,
+        help='write a TimeSformer backbone as the image ViT of this '
+        'framework (keys without prefix, temporal parts dropped)')
     return parser.parse_args()
 
 
@@ -90,7 +101,10 @@ def main() -> None:
     args = parse_args()
     try:
         count = extract_backbone(args.checkpoint, args.out, args.prefix)
-    except (BackboneCheckpointError, UnsafeCheckpointError) as err:
+        if args.to_vit:
+            count = export_vit_file(args.out, args.to_vit, args.prefix)
+    except (BackboneCheckpointError, UnsafeCheckpointError,
+            ViTExportError) as err:
         raise SystemExit(f'error: {err}')
     size_mb = osp.getsize(args.out) / 2**20
     print(f'Wrote {count} backbone tensors ({size_mb:.1f} MiB) to {args.out}')

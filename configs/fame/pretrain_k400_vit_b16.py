@@ -9,7 +9,7 @@
 #   tools/dist_train.sh configs/fame/pretrain_k400_vit_b16.py 8
 # Finetune on a two-class set with ./finetune_binary_vit_b16.py; hand the
 # backbone to mmsegmentation / mmdetection with
-#   python tools/extract_backbone.py CKPT OUT --to-mmseg-vit
+#   python tools/extract_backbone.py CKPT OUT --to-vit mmseg  (or mmpretrain)
 _base_ = [
     '../_base_/models/fame_moco_inception_i3d.py',
     '../_base_/models/timesformer.py',
