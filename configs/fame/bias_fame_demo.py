@@ -33,3 +33,21 @@ optim_wrapper = dict(optimizer=dict(lr=0.005))
 default_hooks = dict(
     logger=dict(interval=32),
     checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))
+
+# Collapse guard (fame_mm/engine/hooks/collapse_guard_hook.py), warn-only:
+# one warning when neg_cos stays above 0.7 for 5 checks of 20 steps. 0.7,
+# not the hook's 0.6: healthy FAME arms here end at 0.49-0.61 (MoCo
+# 0.06-0.16; README, "Background-bias benchmark"), collapsed FAME runs on
+# real videos climbed to 0.80-0.83. The guard arms at its first check below
+# the threshold (the random init starts near 0.8); begin=20 leaves out the
+# queue's first fill (4 steps). Inherited by bias_moco_demo.py (and by
+# bias_supervised_demo.py, which logs no neg_cos: not watched).
+custom_hooks = [
+    dict(
+        type='CollapseGuardHook',
+        threshold=0.7,
+        patience=5,
+        interval=20,
+        begin=20,
+        stop=False)
+]

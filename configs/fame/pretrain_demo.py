@@ -72,5 +72,18 @@ custom_hooks = [
                     **_base_.demo_train_dataset),
                 query=dict(
                     pipeline=_base_.demo_val_pipeline,
-                    **_base_.demo_test_dataset))))
+                    **_base_.demo_test_dataset)))),
+    # Collapse guard (fame_mm/engine/hooks/collapse_guard_hook.py), warn-only:
+    # one warning when neg_cos stays above 0.6 for 5 checks of 20 steps. The
+    # random init keeps it at 0.75-0.9 for the first ~330 steps (then 0.4-
+    # 0.45), so the guard arms at its first check below 0.6; begin=20 leaves
+    # out the queue's first fill (2 steps). Second: the kNN monitor stays
+    # custom_hooks.0. stop=True ends the run at the collapse instead.
+    dict(
+        type='CollapseGuardHook',
+        threshold=0.6,
+        patience=5,
+        interval=20,
+        begin=20,
+        stop=False),
 ]
