@@ -20,7 +20,9 @@ _pack = [
     dict(type='PackActionInputs'),
 ]
 _decode = [
-    dict(type='CheckedDecordInit'), _two_clips,
+    # Frames over 4096^2 pixels: skipped with a warning.
+    dict(type='CheckedDecordInit', max_frame_pixels=4096 * 4096),
+    _two_clips,
     dict(type='CheckedDecordDecode')
 ]
 train_pipeline = _decode + [
