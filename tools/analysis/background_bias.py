@@ -48,7 +48,6 @@ import gc
 import json
 import os
 import os.path as osp
-import statistics
 import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -58,7 +57,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner, set_random_seed
 from torch import Tensor
 
-import bench_utils as bu
+import arm_benchmark as ab
 import fame_mm  # noqa: F401  (registers components, applies upstream fixes)
 from fame_mm.datasets.synthetic_motion import label_correlation_for_rate
 from fame_mm.evaluation import video_features
@@ -88,6 +87,9 @@ METRIC_TITLES = {
     'biased probe follows the background (lower = less misled)',
     'background_probe': 'background family probe (lower = less shortcut)',
 }
+CHART_LABELS = ('motion\nclassifier', 'motion\nlinear probe',
+                'motion\nprobe (test)', 'motion\nR@1', 'motion\nkNN',
+                'follows\nbackground', 'background\nprobe')
 # Settings of the CPU default and of --full (meant for one GPU).
 PRESETS = {
     'default':
@@ -194,14 +196,6 @@ def resolve_settings(args: argparse.Namespace) -> dict:
 
 
 # --- configs ---
-def set_clip_size(pipeline: list, size: int) -> None:
-    """Set every ``Resize`` of a pipeline (nested ones too) to size^2."""
-    for transform in pipeline:
-        if transform['type'] == 'Resize':
-            transform['scale'] = (size, size)
-        set_clip_size(transform.get('transforms', []), size)
-
-
 def split_datasets(cfg: Config, settings: dict) -> Tuple[dict, dict]:
     """The labelled train (biased) and test (unbiased) dataset configs."""
     train = copy.deepcopy(cfg.bias_train_dataset)
@@ -242,20 +236,16 @@ def arm_config(config_file: str, settings: dict, seed: int,
     cfg.train_dataloader.num_workers = settings['num_workers']
     cfg.train_dataloader.persistent_workers = settings['num_workers'] > 0
     if settings['clip_size'] is not None:
-        set_clip_size(cfg.train_dataloader.dataset.pipeline,
-                      settings['clip_size'])
-        set_clip_size(cfg.bias_eval_pipeline, settings['clip_size'])
+        ab.set_clip_size(cfg.train_dataloader.dataset.pipeline,
+                         settings['clip_size'])
+        ab.set_clip_size(cfg.bias_eval_pipeline, settings['clip_size'])
     if settings['backbone'] == 'InceptionI3D':
         cfg.model.backbone = dict(type='InceptionI3D')
         if supervised:
             cfg.model.cls_head.in_channels = 1024
         else:
             cfg.model.head.update(in_channels=1024, hid_channels=1024)
-    cfg.train_cfg.max_epochs = epochs
-    # The configs' cosine schedule and final checkpoint, over ``epochs``.
-    for scheduler in cfg.param_scheduler:
-        scheduler.update(T_max=epochs, end=epochs)
-    cfg.default_hooks.checkpoint.interval = epochs
+    ab.set_epochs(cfg, epochs)
     cfg.randomness = dict(seed=seed, diff_rank_seed=True)
     cfg.work_dir = work_dir
     cfg.experiment_name = f'{osp.basename(work_dir)}_{time.time_ns()}'
@@ -264,17 +254,6 @@ def arm_config(config_file: str, settings: dict, seed: int,
 
 
 # --- features and scores ---
-def split_loader(dataset: dict, pipeline: list,
-                 num_workers: int) -> torch.utils.data.DataLoader:
-    """An ordered (unshuffled) loader of one labelled split."""
-    return Runner.build_dataloader(
-        dict(
-            batch_size=16,
-            num_workers=num_workers,
-            sampler=dict(type='DefaultSampler', shuffle=False),
-            dataset=dict(pipeline=pipeline, **dataset)))
-
-
 def extract_split(model: torch.nn.Module, dataset: dict, pipeline: list,
                   num_workers: int) -> Tuple[Tensor, Tensor, Tensor]:
     """Frozen backbone features of one labelled split.
@@ -284,7 +263,7 @@ def extract_split(model: torch.nn.Module, dataset: dict, pipeline: list,
         ``N`` motion labels and ``N`` background families, in the
         annotation file's order.
     """
-    loader = split_loader(dataset, pipeline, num_workers)
+    loader = ab.split_loader(dataset, pipeline, num_workers)
     features, labels = [], []
     model.eval()
     with torch.no_grad():
@@ -372,23 +351,9 @@ def evaluate_model(model: torch.nn.Module, cfg: Config, settings: dict,
     scores = score_features(train, test,
                             train_dataset['num_background_families'])
     if hasattr(model, 'cls_head'):  # the supervised ceiling's own head
-        scores['classifier_top1'] = classifier_accuracy(
+        scores['classifier_top1'] = ab.classifier_accuracy(
             model, test_dataset, pipeline, settings['num_workers'])
     return scores
-
-
-def classifier_accuracy(model: torch.nn.Module, dataset: dict, pipeline: list,
-                        num_workers: int) -> float:
-    """Top-1 of a recognizer's own classifier on a labelled split."""
-    loader = split_loader(dataset, pipeline, num_workers)
-    model.eval()
-    correct = total = 0
-    with torch.no_grad():
-        for batch in loader:
-            for sample in model.test_step(batch):
-                correct += int(sample.pred_label) == int(sample.gt_label)
-                total += 1
-    return correct / total
 
 
 def pretrain_and_evaluate(arm: str, seed: int, settings: dict,
@@ -419,71 +384,17 @@ def random_init_scores(seed: int, settings: dict, work_dir: str,
 
 
 # --- report ---
-def summarize(per_seed: Dict[str, List[Dict[str, float]]]
-              ) -> Dict[str, Dict[str, Tuple[float, float]]]:
+def summarize(per_seed: Dict[str, List[Dict[str, float]]]) -> ab.Summary:
     """Mean and standard deviation over seeds (0 for a single seed)."""
-    summary = {}
-    for arm, runs in per_seed.items():
-        summary[arm] = {}
-        for metric in METRICS:
-            values = [run[metric] for run in runs if metric in run]
-            if not values:
-                continue
-            spread = statistics.stdev(values) if len(values) > 1 else 0.0
-            summary[arm][metric] = (statistics.fmean(values), spread)
-    return summary
+    return ab.summarize(per_seed, METRICS)
 
 
-def markdown_table(summary: Dict[str, Dict[str, Tuple[float, float]]],
-                   num_seeds: int) -> str:
+def markdown_table(summary: ab.Summary, num_seeds: int) -> str:
     """The results as a markdown table: mean ± std over seeds."""
-    header = ['pretraining'] + [METRIC_TITLES[m] for m in METRICS]
-    lines = [
-        '| ' + ' | '.join(header) + ' |',
-        '|' + '---|' * len(header),
-    ]
-    for arm, metrics in summary.items():
-        cells = [
-            '{:.3f} ± {:.3f}'.format(*metrics[m]) if m in metrics else '—'
-            for m in METRICS
-        ]
-        lines.append(f'| {arm} | ' + ' | '.join(cells) + ' |')
-    lines.append('')
-    lines.append(f'Mean ± standard deviation over {num_seeds} seed(s); '
-                 'chance is 0.125 for the accuracy columns.')
-    return '\n'.join(lines) + '\n'
-
-
-def bar_chart(summary: Dict[str, Dict[str, Tuple[float, float]]],
-              path: str, title: str) -> None:
-    """Grouped bars (one group per metric, one bar per arm) with std."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-
-    arms = list(summary)
-    width = 0.8 / len(arms)
-    fig, ax = plt.subplots(figsize=(8, 3.6), dpi=100)
-    for i, arm in enumerate(arms):
-        means = [summary[arm].get(m, (0.0, 0.0))[0] for m in METRICS]
-        stds = [summary[arm].get(m, (0.0, 0.0))[1] for m in METRICS]
-        xs = [j + (i - (len(arms) - 1) / 2) * width for j in range(len(METRICS))]
-        ax.bar(xs, means, width, yerr=stds, capsize=3, label=arm)
-    ax.axhline(1 / 8, color='grey', linestyle='--', linewidth=1,
-               label='chance')
-    ax.set_xticks(range(len(METRICS)))
-    ax.set_xticklabels([
-        'motion\nclassifier', 'motion\nlinear probe', 'motion\nprobe (test)',
-        'motion\nR@1', 'motion\nkNN', 'follows\nbackground',
-        'background\nprobe'
-    ])
-    ax.set_ylim(0, 1)
-    ax.set_ylabel('accuracy on the unbiased test split')
-    ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=8, ncol=len(arms) + 1, loc='upper left')
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    return ab.markdown_table(
+        summary, METRICS, METRIC_TITLES,
+        f'Mean ± standard deviation over {num_seeds} seed(s); '
+        'chance is 0.125 for the accuracy columns.')
 
 
 def write_results(work_dir: str, settings: dict,
@@ -492,26 +403,15 @@ def write_results(work_dir: str, settings: dict,
     """Write results.json / .md / .png; return the markdown table."""
     summary = summarize(per_seed)
     table = markdown_table(summary, len(settings['seeds']))
-    with open(osp.join(work_dir, 'results.md'), 'w') as f:
+    paths = ab.results_paths(work_dir)
+    with open(paths['md'], 'w') as f:
         f.write(table)
-    with open(osp.join(work_dir, 'results.json'), 'w') as f:
-        json.dump(
-            dict(
-                settings=settings,
-                per_seed=per_seed,
-                summary={
-                    arm: {m: dict(mean=v[0], std=v[1])
-                          for m, v in metrics.items()}
-                    for arm, metrics in summary.items()
-                },
-                seconds=round(seconds, 1),
-                environment=bu.machine_info()),
-            f,
-            indent=1)
+    ab.write_json(paths['json'], settings, per_seed, summary, seconds)
     title = (f"bias {settings['bias']}, {settings['epochs']} epochs, "
              f"{settings['train_videos']} train videos, "
              f"{len(settings['seeds'])} seed(s)")
-    bar_chart(summary, osp.join(work_dir, 'results.png'), title)
+    ab.bar_chart(summary, METRICS, CHART_LABELS, 1 / 8,
+                 'accuracy on the unbiased test split', title, paths['png'])
     return table
 
 
