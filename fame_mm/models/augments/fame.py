@@ -90,10 +90,6 @@ class FAME(nn.Module):
             (a uniform permutation without fixed points: every clip gets
             another clip's background when B >= 2). Defaults to
             ``'randperm'``.
-        prob (float): Probability that a clip is merged; the others keep
-            their own background. 1 (official) merges every clip;
-            :class:`~fame_mm.engine.hooks.FAMEWarmupHook` ramps it up from 0
-            at the start of a run (docs/real_videos.md). Defaults to 1.0.
     """
 
     HUE_MODES = ('official', 'turns')
@@ -107,8 +103,7 @@ class FAME(nn.Module):
     def __init__(self,
                  beta: float = 0.5,
                  hue_mode: str = 'official',
-                 permutation: str = 'randperm',
-                 prob: float = 1.0) -> None:
+                 permutation: str = 'randperm') -> None:
         super().__init__()
         if not 0.0 < float(beta) <= 1.0:
             raise ValueError(f'beta must be in (0, 1], got {beta}')
@@ -121,22 +116,10 @@ class FAME(nn.Module):
         self.beta = float(beta)
         self.hue_mode = hue_mode
         self.permutation = permutation
-        self.prob = prob
-
-    @property
-    def prob(self) -> float:
-        """Probability that a clip is merged, in [0, 1]."""
-        return self._prob
-
-    @prob.setter
-    def prob(self, value: float) -> None:
-        if not 0.0 <= float(value) <= 1.0:
-            raise ValueError(f'prob must be in [0, 1], got {value}')
-        self._prob = float(value)
 
     def extra_repr(self) -> str:
         return (f'beta={self.beta}, hue_mode={self.hue_mode!r}, '
-                f'permutation={self.permutation!r}, prob={self.prob}')
+                f'permutation={self.permutation!r}')
 
     # ------------------------------------------------------------------ #
     # Merge
@@ -157,22 +140,12 @@ class FAME(nn.Module):
 
         Returns:
             Tensor: ``B x 3 x T x H x W`` fused clips, same dtype and device.
-            A batch of one, or ``prob=0``, returns the input tensor itself.
-            With ``0 < prob < 1`` each clip is merged with probability
-            ``prob`` (drawn after the permutation, from ``generator``) and
-            otherwise left as it is.
+            A batch of one is returned unchanged (the input tensor itself).
         """
         validate_clips(clips)
-        if clips.size(0) == 1 or self.prob == 0.0:
+        if clips.size(0) == 1:
             return clips
-        fused = self.intermediates(clips, batch_permutation, generator).fused
-        if self.prob == 1.0:
-            return fused
-        device = generator.device if generator is not None else 'cpu'
-        merged = torch.rand(
-            clips.size(0), generator=generator, device=device) < self.prob
-        return torch.where(
-            merged.to(clips.device)[:, None, None, None, None], fused, clips)
+        return self.intermediates(clips, batch_permutation, generator).fused
 
     def intermediates(self,
                       clips: Tensor,
