@@ -31,6 +31,15 @@ the tools call :func:`adapt_cfg_to_cpu_distributed` before building a Runner.
    :func:`allow_cpu_bfloat16_amp` lets the wrapper build for bfloat16 when
    no accelerator is present; its ``GradScaler`` then disables itself, and
    bfloat16 needs no loss scaling.
+5. mmengine 0.10.x ``CheckpointHook._save_checkpoint_with_step`` (and
+   ``_save_best_checkpoint``) removes the oldest kept (or previous best)
+   checkpoint *before* writing the new one ("remove other checkpoints
+   before save checkpoint" in ``mmengine/hooks/checkpoint_hook.py`` 0.10.7;
+   no upstream issue found), so a kill during the save leaves no complete
+   checkpoint with ``max_keep_ckpts=1``. A hook cannot be patched from
+   here without forking it: :class:`fame_mm.engine.hooks.
+   safe_checkpoint_hook.SafeCheckpointHook` subclasses it and defers the
+   removals; ``FameRunner`` uses it in place of a plain ``CheckpointHook``.
 """
 import functools
 import importlib.util

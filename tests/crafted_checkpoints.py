@@ -99,9 +99,9 @@ def write_payload(name, out, marker):
     torch.save(checkpoint, str(out))
 
 
-
 # Structures that are cheap to store and expensive to walk or materialise
 # (issue 23). Each is a whole checkpoint: ``STRUCTURES[name](out)``.
+
 
 def _mmengine_shaped(out, payload, state_dict=None):
     """A checkpoint with ``payload`` in the message hub's runtime info."""

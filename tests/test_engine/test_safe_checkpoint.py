@@ -25,6 +25,7 @@ from mmengine.runner import CheckpointLoader
 from fame_mm.engine.runner import (UnsafeCheckpointError, load_checkpoint_file,
                                    to_plain_checkpoint)
 
+
 def _resume_path(path):
     """--resume / load_from: mmengine's loader, then the message hub's
     deepcopy, where the crafted dtype used to crash."""

@@ -42,8 +42,10 @@ class SafeCheckpointHook(CheckpointHook):
     mmengine 0.10's hook removes the oldest kept checkpoint (and the previous
     best one) *before* writing the new one, so a kill during the save leaves
     ``max_keep_ckpts - 1`` complete checkpoints: none with
-    ``max_keep_ckpts=1``. This hook runs mmengine's own saving code, with
-    every removal it asks for deferred until the new checkpoint is written
+    ``max_keep_ckpts=1`` (``mmengine/hooks/checkpoint_hook.py`` 0.10.7; no
+    upstream issue found; listed in :mod:`fame_mm.upstream_fixes`). This
+    hook runs mmengine's own saving code, with every removal it asks for
+    deferred until the new checkpoint is written
     and ``last_checkpoint`` names it. A save that fails removes nothing.
 
     A kill after the save and before the removal leaves one checkpoint more

@@ -7,6 +7,7 @@ from .safe_checkpoint import (UnsafeCheckpointError, load_checkpoint_file,
 
 __all__ = [
     'EmptyEpochError', 'FameRunner', 'ResumableEpochBasedTrainLoop',
-    'ResumeMismatchError', 'UnsafeCheckpointError', 'checkpoint_problem', 'load_checkpoint_file',
-    'to_plain_checkpoint', 'write_checkpoint_atomically'
+    'ResumeMismatchError', 'UnsafeCheckpointError', 'checkpoint_problem',
+    'load_checkpoint_file', 'to_plain_checkpoint',
+    'write_checkpoint_atomically'
 ]

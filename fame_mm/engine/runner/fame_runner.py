@@ -64,7 +64,7 @@ def checkpoint_problem(filename: str) -> Optional[str]:
 
 
 _STOCK_CHECKPOINT_HOOKS = ('CheckpointHook', 'mmengine.CheckpointHook',
-                          CheckpointHook)
+                           CheckpointHook)
 
 
 def with_safe_checkpoint_hook(
