@@ -67,7 +67,8 @@ def test_finetune_recipe(name, monkeypatch):
     monkeypatch.delenv('SPLIT', raising=False)
     cfg = load(name)
     r2plus1d = name.endswith('_r2plus1d')
-    crop, short_side = (112, 128) if r2plus1d else (224, 256)
+    # I3D: the released eval.py's view (native 240-line frames, centre 224).
+    crop, short_side = (112, 128) if r2plus1d else (224, 240)
 
     assert plain(cfg.optim_wrapper.optimizer) == dict(
         type='SGD', lr=0.025, momentum=0.9, weight_decay=1e-4)
@@ -201,6 +202,13 @@ def _param(model, name):
 def test_config_trains_and_validates_on_tiny_videos(name, downstream_cfg,
                                                     helpers):
     cfg = downstream_cfg(name)
+    if cfg.model.backbone.type == 'InceptionI3D':
+        # At 4 x 32^2 the last I3D stages see 1 x 1 x 1 maps: BatchNorm
+        # normalises 2 values per channel, and with the released eps 1e-5
+        # one SGD step at the recipe's lr can blow the weights up (a
+        # tiny-input artefact; real clips give 2 x 7 x 7 maps). The
+        # TensorFlow eps keeps this wiring check stable.
+        cfg.model.backbone.bn_eps = 1e-3
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     model.init_weights()
