@@ -537,3 +537,27 @@ def test_converted_pretraining_continues_the_released_run(
         averaged = key + 0.001 * (query - key)
         assert torch.allclose(
             final['key_encoder.module.' + name], averaged, atol=1e-6), name
+
+
+# --------------------------------------------------------------------------
+# metafile.yml: what `mim search` lists.
+# --------------------------------------------------------------------------
+
+
+def test_metafile_lists_existing_configs_with_published_figures(tmp_path):
+    from modelindex.load_model_index import load
+    index = tmp_path / 'model-index.yml'
+    index.write_text(f'Import:\n  - {osp.join(REPO, "metafile.yml")}\n')
+    model_index = load(str(index))
+    model_index.build_models_with_collections()
+    models = {model.name: model for model in model_index.models}
+    assert len(models) == 5
+    for model in models.values():
+        assert osp.isfile(osp.join(REPO, model.config)), model.config
+        assert model.in_collection == 'FAME'
+        assert model.data['Notes'].startswith('Published'), model.name
+        assert 'Not measured with fame_mm' in ' '.join(
+            model.data['Notes'].split())
+    released = models['fame_i3d_k400-pretrain_ucf101-finetune_150e']
+    assert released.results[0].metrics == {'Top 1 Accuracy': 88.9}
+    assert 'drive.google.com' in released.weights
