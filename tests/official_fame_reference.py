@@ -1,4 +1,4 @@
-"""Rebuild the reference checkpoints of tests/data/official_fame/reference.json.
+"""Rebuild the checkpoints of tests/data/official_fame/reference.json.
 
 The JSON is a copy of the figures of the project's
 ``official_fame_reference.json``: for four checkpoint layouts of the

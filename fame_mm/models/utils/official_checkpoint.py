@@ -155,8 +155,8 @@ def extract_state_dict(checkpoint: Any, source: str) -> Dict[str, Tensor]:
     """
     if not isinstance(checkpoint, dict):
         raise OfficialCheckpointError(
-            f'{source}: expected a dict with a "state_dict" of tensors (as the '
-            f'released train.py / eval.py save), found a '
+            f'{source}: expected a dict with a "state_dict" of tensors (as '
+            'the released train.py / eval.py save), found a '
             f'{type(checkpoint).__name__}.')
     state_dict = checkpoint.get('state_dict', checkpoint)
     if not isinstance(state_dict, dict) or not state_dict or not all(
