@@ -15,7 +15,7 @@ from typing import List
 
 import pytest
 import torch
-from mmaction.registry import HOOKS
+from mmaction.registry import HOOKS, RUNNERS
 from mmengine.config import Config
 from mmengine.logging import MessageHub
 from mmengine.runner import Runner
@@ -156,6 +156,24 @@ def test_hook_without_the_value_stays_silent():
     assert runner.logger.warnings == []
 
 
+def test_window_state_travels_in_checkpoints():
+    hook = CollapseGuardHook(patience=2, interval=1)
+    feed(hook, [0.1, 0.9])  # armed, one check above
+    checkpoint = dict(meta=dict(epoch=0))
+    hook.before_save_checkpoint(None, checkpoint)
+    assert checkpoint['meta'] == dict(
+        epoch=0, collapse_guard=dict(armed=True, streak=1))
+
+    resumed = CollapseGuardHook(patience=2, interval=1)
+    resumed.after_load_checkpoint(None, checkpoint)
+    assert len(feed(resumed, [0.9]).logger.warnings) == 1
+    # A checkpoint without the guard's state leaves the window as it is.
+    fresh = CollapseGuardHook(patience=2, interval=1)
+    fresh.after_load_checkpoint(None, dict(meta=dict(epoch=0)))
+    assert not fresh.window.armed
+    assert feed(fresh, [0.9] * 4).logger.warnings == []
+
+
 def test_hook_stop_raises_once_it_fires():
     hook = CollapseGuardHook(patience=2, interval=1, stop=True)
     with pytest.raises(CollapseError, match=r'at iteration 3 .*No checkpoint'):
@@ -189,12 +207,14 @@ def data_root(tmp_path_factory):
     return str(tmp_path_factory.mktemp('collapse_guard_data'))
 
 
-def small_demo(work_dir, data_root, lr, epochs=4, **guard) -> Runner:
+def small_demo(work_dir, data_root, lr, epochs=4, resume=False,
+               **guard) -> Runner:
     """The shrunk demo config with its CollapseGuardHook, checked every 2
     iterations (patience 2, after the queue's first fill) and ``guard``;
     a checkpoint every 2 iterations."""
     cfg = Config.fromfile(DEMO_CONFIG)
     cfg.merge_from_dict({
+        'resume': resume,
         'work_dir': str(work_dir),
         'train_cfg.max_epochs': epochs,
         'train_dataloader.batch_size': 4,
@@ -216,7 +236,7 @@ def small_demo(work_dir, data_root, lr, epochs=4, **guard) -> Runner:
     ]
     guard_cfg.update(interval=2, patience=2, begin=2, **guard)
     cfg.custom_hooks = [guard_cfg]  # the kNN monitor is not needed here
-    return Runner.from_cfg(cfg)
+    return RUNNERS.build(cfg)  # the config's FameRunner, as tools/train.py
 
 
 def read_log(runner: Runner) -> str:
@@ -265,6 +285,18 @@ def test_forced_collapse_with_stop_keeps_the_last_checkpoint(
     assert all(
         bool(torch.isfinite(t).all()) for t in state['state_dict'].values()
         if t.is_floating_point())
+    assert state['meta']['collapse_guard']['armed'] is True
+
+    # Resumed from it without stop: the window comes back armed with its
+    # streak, so the guard warns at the first check although the run
+    # resumes above the threshold (a fresh window would wait to arm).
+    resumed = small_demo(work, data_root, lr=5.0, resume=True)
+    resumed.train()
+    log = read_log(resumed)
+    assert f'Auto-resuming from {last}' in log
+    assert log.count(WARNING) == 1
+    assert f'at iteration {stopped_at} ' in log.split(WARNING)[1]
+    assert resumed.iter == 16
 
 
 def test_short_demo_run_stays_silent(tmp_path, data_root):

@@ -9,6 +9,7 @@ from mmengine.hooks import Hook
 from mmengine.runner.checkpoint import find_latest_checkpoint
 
 DOCS_SECTION = 'docs/real_videos.md#collapse'
+META_KEY = 'collapse_guard'  # the window's state in a checkpoint's meta
 LIKELY_CAUSES = (
     'the learning rate is too high for the batch '
     '(optim_wrapper.optimizer.lr; the paper\'s 0.01 at batch 64 is 0.0025 '
@@ -93,7 +94,9 @@ class CollapseGuardHook(Hook):
     :class:`CollapseError` instead. It runs before the ``CheckpointHook``,
     so the weights of that iteration are not saved and the newest
     checkpoint (the one ``--resume`` takes) stays the last one written
-    before the stop, complete (checkpoints are written atomically).
+    before the stop, complete (checkpoints are written atomically). The
+    window's state travels in the checkpoints' meta, so ``--resume`` goes
+    on counting.
 
     A randomly initialised network embeds all clips alike, so ``neg_cos``
     starts high (0.75-0.9 for the demo's first ~300 steps, 0.35-0.45 after
@@ -175,6 +178,22 @@ class CollapseGuardHook(Hook):
                  'No checkpoint was saved before it.')
         return (f'{self._message(runner, value)} Training stopped '
                 f'(CollapseGuardHook stop=True). {saved}')
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Save the window (armed, streak) in the checkpoint's meta."""
+        checkpoint.setdefault('meta', {})[META_KEY] = dict(
+            armed=bool(self.window.armed), streak=int(self.window.streak))
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Restore the window, so that a resumed run counts on.
+
+        A resumed run that had armed the guard before is watched from its
+        first check, even when it resumes above the threshold.
+        """
+        state = (checkpoint.get('meta') or {}).get(META_KEY)
+        if isinstance(state, dict):
+            self.window.armed = bool(state.get('armed', self.window.armed))
+            self.window.streak = int(state.get('streak', 0))
 
     def after_train_iter(self,
                          runner,
