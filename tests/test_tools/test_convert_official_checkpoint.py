@@ -403,11 +403,16 @@ def test_command_line_error_exit(tmp_path, capsys):
 # --------------------------------------------------------------------------
 
 
-def test_tools_test_evaluates_a_converted_classifier(convert, tiny_videos,
+@pytest.mark.parametrize('layout, config_name', [
+    ('finetune_I3D_ucf101', 'finetune_ucf101'),
+    ('finetune_r2plus1d_18_ucf101', 'finetune_ucf101_r2plus1d'),
+])
+def test_tools_test_evaluates_a_converted_classifier(layout, config_name,
+                                                     convert, tiny_videos,
                                                      helpers, tmp_path):
-    """tools/test.py configs/fame/finetune_ucf101.py DST on the tiny videos;
-    its dumped scores are those of the converted weights loaded strictly."""
-    _, _, _, converted = convert('finetune_I3D_ucf101')
+    """tools/test.py configs/fame/<config> DST on the tiny videos; its
+    dumped scores are those of the converted weights loaded strictly."""
+    _, _, _, converted = convert(layout)
     data = 'test_dataloader.dataset'
     options = {
         f'{data}.ann_file': tiny_videos.val_ann,
@@ -421,7 +426,7 @@ def test_tools_test_evaluates_a_converted_classifier(convert, tiny_videos,
         'test_dataloader.persistent_workers': False,
         'test_dataloader.pin_memory': False,
     }
-    config = osp.join(REPO, 'configs', 'fame', 'finetune_ucf101.py')
+    config = osp.join(REPO, 'configs', 'fame', f'{config_name}.py')
     dump = str(tmp_path / 'scores.pkl')
     output = run_tool([
         sys.executable, 'tools/test.py', config, converted, '--work-dir',
@@ -455,10 +460,15 @@ def test_tools_test_evaluates_a_converted_classifier(convert, tiny_videos,
         assert torch.allclose(result['pred_score'], scores, atol=1e-6)
 
 
-def test_converted_pretraining_starts_a_finetune(convert, downstream_cfg,
-                                                 helpers, tmp_path):
-    _, _, _, converted = convert('pretrain_I3D')
-    cfg = downstream_cfg('finetune_ucf101', tmp_path)
+@pytest.mark.parametrize('layout, config_name', [
+    ('pretrain_I3D', 'finetune_ucf101'),
+    ('pretrain_r2plus1d_18', 'finetune_ucf101_r2plus1d'),
+])
+def test_converted_pretraining_starts_a_finetune(layout, config_name, convert,
+                                                 downstream_cfg, helpers,
+                                                 tmp_path):
+    _, _, _, converted = convert(layout)
+    cfg = downstream_cfg(config_name, tmp_path)
     cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
     cfg.pretrained = converted
     cfg.custom_hooks = list(cfg.custom_hooks) + [
