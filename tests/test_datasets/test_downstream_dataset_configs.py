@@ -9,7 +9,7 @@ from mmaction.registry import DATASETS
 from mmengine.config import Config
 
 from fame_mm.datasets import AnnotationError, CheckedVideoDataset
-from fame_mm.engine.runner.fame_runner import fill_dataset_num_classes
+from fame_mm.engine.runner.data_checks import fill_dataset_num_classes
 
 LABELLED = [('finetune_ucf101.py', 101), ('finetune_hmdb51.py', 51),
             ('finetune_diving48.py', 48), ('linear_ucf101.py', 101),

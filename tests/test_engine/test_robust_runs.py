@@ -221,9 +221,9 @@ def test_run_with_no_iteration_per_epoch_is_refused(tmp_path):
                  'train_dataloader.dataset.num_videos=3', check=False)
     assert proc.returncode == 1, proc.stderr[-3000:]
     last = proc.stderr.strip().splitlines()[-1]
-    assert last.startswith('fame_mm.engine.runner.fame_runner.EmptyEpochError:'
-                           ' The training data gives no iteration per epoch:'
-                           ' 3 videos ('), last
+    assert last.startswith(
+        'fame_mm.engine.runner.data_checks.EmptyEpochError: The training '
+        'data gives no iteration per epoch: 3 videos ('), last
     assert 'for batch_size 16 x 1 process(es) with drop_last=True' in last
     assert 'train_dataloader.batch_size=3' in last
     assert not list(work.glob('*.pth'))

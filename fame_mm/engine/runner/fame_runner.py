@@ -4,13 +4,11 @@ import copy
 import glob
 import os
 import os.path as osp
-import re
 import zipfile
-from typing import (Any, Callable, Dict, Iterator, List, Optional, Tuple,
-                    Union)
+from typing import Any, Callable, Dict, Iterator, List, Optional, Union
 
 import torch
-from mmaction.registry import DATASETS, RUNNERS
+from mmaction.registry import RUNNERS
 from mmengine.config import Config
 from mmengine.dist import get_world_size, is_main_process
 from mmengine.hooks import CheckpointHook, Hook
@@ -18,6 +16,10 @@ from mmengine.runner import Runner
 from mmengine.runner import runner as runner_module
 
 from ..hooks.safe_checkpoint_hook import SafeCheckpointHook
+from .data_checks import (EmptyEpochError, empty_epoch_message,
+                          fill_dataset_num_classes)
+from .resume_checks import (RESUME_IGNORE_SHAPES, ResumeMismatchError,
+                            check_resumable, shape_mismatches)
 from .rng_state import capture_rng_state, restore_rng_state
 from .safe_checkpoint import to_plain_checkpoint
 
@@ -89,113 +91,6 @@ def _replaced(module: Any, name: str, value: Any) -> Iterator[None]:
         yield
     finally:
         setattr(module, name, original)
-
-
-def _label_bound_datasets(node: Any) -> Iterator[dict]:
-    """Dataset configs under ``node`` whose ``num_classes`` bounds labels
-    and is not set (``CheckedVideoDataset`` and subclasses that say so)."""
-    if isinstance(node, (list, tuple)):
-        for item in node:
-            yield from _label_bound_datasets(item)
-        return
-    if not isinstance(node, dict):
-        return
-    kind = node.get('type')
-    if isinstance(kind, str):
-        kind = DATASETS.get(kind)
-    if (isinstance(kind, type) and getattr(kind, 'num_classes_bounds_labels',
-                                           False)
-            and 'num_classes' not in node):
-        yield node
-    for value in node.values():
-        yield from _label_bound_datasets(value)
-
-
-def fill_dataset_num_classes(cfg: Config) -> Config:
-    """Give the datasets the class count of the model's head.
-
-    ``CheckedVideoDataset`` refuses labels outside ``[0, num_classes)`` when
-    it is built; configs set ``num_classes`` on the head only, so the
-    datasets of the train, val and test loaders that have none get
-    ``model.cls_head.num_classes``.
-    """
-    head = (cfg.get('model') or {}).get('cls_head') or {}
-    num_classes = head.get('num_classes') if isinstance(head, dict) else None
-    if num_classes is None:
-        return cfg
-    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        loader = cfg.get(key)
-        if isinstance(loader, dict):
-            for dataset in _label_bound_datasets(loader.get('dataset')):
-                dataset['num_classes'] = num_classes
-    return cfg
-
-
-RESUME_IGNORE_SHAPES = 'resume_ignore_shape_mismatch'
-
-
-class ResumeMismatchError(ValueError):
-    """A checkpoint to resume from does not fit the model."""
-
-
-def shape_mismatches(model: torch.nn.Module, state_dict: Dict[str, Any],
-                     revise_keys: List[Tuple[str, str]]) -> List[str]:
-    """``'name: checkpoint (..) vs model (..)'`` for every model tensor
-    whose checkpoint tensor (keys revised as mmengine does) differs in
-    shape."""
-    expected = model.state_dict()
-    found = []
-    for name, value in state_dict.items():
-        for pattern, replacement in revise_keys:
-            name = re.sub(pattern, replacement, name)
-        if (name in expected and isinstance(value, torch.Tensor)
-                and value.shape != expected[name].shape):
-            found.append(f'{name}: checkpoint {tuple(value.shape)} vs model '
-                         f'{tuple(expected[name].shape)}')
-    return found
-
-
-def _check_resumable(checkpoint: Any, filename: str) -> None:
-    meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
-    if not (isinstance(meta, dict) and type(meta.get('epoch')) is int
-            and type(meta.get('iter')) is int
-            and isinstance(checkpoint.get('state_dict'), dict)):
-        raise ResumeMismatchError(
-            f'Cannot resume from {filename}: it is not a training checkpoint '
-            '(no `meta` with integer `epoch` and `iter`, or no '
-            '`state_dict`). Use --cfg-options load_from=PATH (without '
-            '--resume) to only initialise the weights from it.')
-
-
-class EmptyEpochError(ValueError):
-    """The training data gives no batch per epoch: nothing would train."""
-
-
-def _batch_size(dataloader: Any) -> Optional[int]:
-    batch_sampler = getattr(dataloader, 'batch_sampler', None)
-    return getattr(batch_sampler, 'batch_size', None) or getattr(
-        dataloader, 'batch_size', None)
-
-
-def empty_epoch_message(dataloader: Any, world_size: int) -> Optional[str]:
-    """Why ``dataloader`` yields no batch, or None when it yields some."""
-    try:
-        if len(dataloader) > 0:
-            return None
-    except TypeError:  # a sampler without a length
-        return None
-    dataset = dataloader.dataset
-    source = getattr(dataset, 'ann_file', None) or type(dataset).__name__
-    batch_size = _batch_size(dataloader)
-    drop_last = getattr(getattr(dataloader, 'batch_sampler', None),
-                        'drop_last', getattr(dataloader, 'drop_last', None))
-    fits = max(1, len(dataset) // max(world_size, 1))
-    return (f'The training data gives no iteration per epoch: '
-            f'{len(dataset)} videos ({source}) for batch_size {batch_size} '
-            f'x {world_size} process(es) with drop_last={drop_last}, so '
-            'nothing would be trained. Add videos, lower the batch size '
-            f'(--cfg-options train_dataloader.batch_size={fits}) or set '
-            'train_dataloader.drop_last=False.')
 
 
 @RUNNERS.register_module()
@@ -335,7 +230,7 @@ class FameRunner(Runner):
 
         def checked_load(model: torch.nn.Module, checkpoint: dict,
                          *args: Any, **kwargs: Any) -> dict:
-            _check_resumable(checkpoint, filename)
+            check_resumable(checkpoint, filename)
             revise_keys = kwargs.get('revise_keys', args[1] if len(args) > 1
                                      else [(r'^module.', '')])
             found = shape_mismatches(model, checkpoint['state_dict'],
