@@ -27,7 +27,8 @@ Input, either
   ``--test-share`` of each class's groups in the test list.
 
 The videos are re-encoded once (``tools/data/reencode_videos.py``: H.264,
-keyframe every 16 frames, short side ``2 x --clip-size``) under
+keyframe every 16 frames, short side ``2 x --clip-size``, centre-cropped to
+multiples of 16 for byte-reproducible files) under
 ``WORK_DIR/videos``; later runs reuse them. Progress goes to stderr.
 
     python tools/analysis/real_video_benchmark.py --videos DIR \\
@@ -277,7 +278,8 @@ def prepare_videos(args: argparse.Namespace) -> Tuple[str, str, str]:
         summary = reencode_videos.main([
             list_file, args.videos, root, '--out-ann',
             osp.join(args.work_dir, f'{name}.txt'), '--short-side',
-            str(2 * args.clip_size), '--gop', '16', '--workers',
+            str(2 * args.clip_size), '--multiple-of', '16', '--gop', '16',
+            '--workers',
             str(min(2, os.cpu_count() or 1))
         ])
         encoded[name] = summary['out_ann']

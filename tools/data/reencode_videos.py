@@ -23,6 +23,12 @@ Trade-offs:
   ``frame_interval=1`` and half as many frames to decode; clips at odd
   offsets are no longer available. Change the config's ``SampleTwoClips``
   accordingly.
+* ``--multiple-of``: crop the centre so that both sides are multiples of
+  this. libx264 through PyAV encodes frames whose width is not a multiple
+  of 16 differently depending on what the process encoded before (an
+  uninitialised read; measured 4 different files from 5 orders at 86 x 64,
+  1 at 96 x 64), so ``--multiple-of 16`` makes the output reproducible
+  (``tools/analysis/real_video_benchmark.py`` uses it).
 * ``--crf``: x264 quality (lower is better, 23 is x264's default); the
   re-encoding is lossy, a second generation of compression.
 * Audio and other streams are dropped.
@@ -70,6 +76,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--halve-fps', action='store_true',
                         help='keep every second frame (for stride-2 '
                         'sampling, then read with frame_interval=1)')
+    parser.add_argument('--multiple-of', type=int, default=2,
+                        help='crop the centre to sides that are multiples '
+                        'of this (16: byte-reproducible output; default 2)')
     parser.add_argument('--crf', type=int, default=23,
                         help='x264 quality, lower is better (default 23)')
     parser.add_argument('--preset', default='veryfast',
@@ -89,18 +98,42 @@ def output_size(width: int, height: int,
             max(2, int(round(height * scale / 2)) * 2))
 
 
-def read_frames(container, stream, size: Tuple[int, int],
-                halve_fps: bool) -> Iterator[np.ndarray]:
-    """RGB frames of ``stream`` at ``size``, every second one if halving."""
+def centre_crop(width: int, height: int,
+                multiple: int) -> Tuple[int, int, int, int]:
+    """``(x, y, w, h)``: the centred box whose sides are multiples of
+    ``multiple`` (at least one multiple)."""
+    crop_w = max(multiple, width // multiple * multiple)
+    crop_h = max(multiple, height // multiple * multiple)
+    return ((width - crop_w) // 2, (height - crop_h) // 2, crop_w, crop_h)
+
+
+def read_frames(container,
+                stream,
+                size: Tuple[int, int],
+                halve_fps: bool,
+                box: Optional[Tuple[int, int, int, int]] = None
+                ) -> Iterator[np.ndarray]:
+    """RGB frames of ``stream`` at ``size``, every second one if halving,
+    cropped to ``box`` ``(x, y, w, h)`` when given."""
     width, height = size
     for index, frame in enumerate(container.decode(stream)):
         if halve_fps and index % 2:
             continue
-        yield frame.to_ndarray(width=width, height=height, format='rgb24')
+        rgb = frame.to_ndarray(width=width, height=height, format='rgb24')
+        if box is not None:
+            x, y, w, h = box
+            rgb = np.ascontiguousarray(rgb[y:y + h, x:x + w])
+        yield rgb
 
 
-def reencode(src: str, dst: str, gop: int, short_side: Optional[int],
-             halve_fps: bool, crf: int, preset: str) -> int:
+def reencode(src: str,
+             dst: str,
+             gop: int,
+             short_side: Optional[int],
+             halve_fps: bool,
+             crf: int,
+             preset: str,
+             multiple_of: int = 2) -> int:
     """Re-encode one video (see the module docstring).
 
     Returns:
@@ -115,14 +148,16 @@ def reencode(src: str, dst: str, gop: int, short_side: Optional[int],
         if not container.streams.video:
             raise ValueError('no video stream')
         stream = container.streams.video[0]
-        width, height = output_size(stream.codec_context.width,
-                                    stream.codec_context.height, short_side)
+        size = output_size(stream.codec_context.width,
+                           stream.codec_context.height, short_side)
+        box = centre_crop(*size, multiple_of)
         rate = stream.average_rate or stream.guessed_rate or 25
         fps = rate / 2 if halve_fps else rate
-        counter = _Counter(read_frames(container, stream, (width, height),
-                                       halve_fps))
+        counter = _Counter(
+            read_frames(container, stream, size, halve_fps,
+                        box if box[2:] != size else None))
         write_video(dst, counter, fps=fps, codec='h264', gop=gop, crf=crf,
-                    preset=preset, size=(height, width, True))
+                    preset=preset, size=(box[3], box[2], True))
     if counter.count == 0:
         os.remove(dst)
         raise ValueError('no frames decoded')
@@ -184,6 +219,7 @@ def run(args: argparse.Namespace) -> dict:
     out_ann = args.out_ann or osp.join(args.dst_root,
                                        osp.basename(args.ann_file))
     options = dict(gop=args.gop, short_side=args.short_side,
+                   multiple_of=args.multiple_of,
                    halve_fps=args.halve_fps, crf=args.crf,
                    preset=args.preset)
     tasks = []
