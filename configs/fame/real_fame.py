@@ -31,3 +31,18 @@ optim_wrapper = dict(optimizer=dict(lr=0.005))
 default_hooks = dict(
     logger=dict(interval=20),
     checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))
+
+# Warn when neg_cos stays above 0.7 (healthy FAME here ends at 0.55-0.65,
+# collapsed at 0.86). It arms when neg_cos first drops below 0.7, or at
+# step 320 at the latest: a collapsed run never leaves the random init's
+# 0.8. docs/real_videos.md#collapse.
+custom_hooks = [
+    dict(
+        type='CollapseGuardHook',
+        threshold=0.7,
+        patience=5,
+        interval=20,
+        begin=20,
+        arm_after=320,
+        stop=False)
+]

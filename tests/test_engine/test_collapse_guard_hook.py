@@ -149,6 +149,19 @@ def test_hook_leaves_out_the_first_begin_iterations():
                 [0.0] * 3 + [0.1] + [0.9] * 8).logger.warnings == []
 
 
+def test_hook_arm_after_catches_a_run_that_never_drops():
+    """FAME at temperature 0.1 on real footage: neg_cos stays at the random
+    init's level and climbs; it never drops below the threshold."""
+    values = [0.78] * 8 + [0.86] * 8
+    assert feed(CollapseGuardHook(threshold=0.7, patience=2, interval=2),
+                values).logger.warnings == []
+    runner = feed(
+        CollapseGuardHook(threshold=0.7, patience=2, interval=2,
+                          arm_after=8), values)
+    assert len(runner.logger.warnings) == 1
+    assert '0.860 at iteration 10' in runner.logger.warnings[0]
+
+
 def test_hook_without_the_value_stays_silent():
     """A supervised model logs no ``neg_cos``: nothing to watch."""
     hook = CollapseGuardHook(patience=1, interval=1, arm_on_drop=False)

@@ -105,7 +105,10 @@ class CollapseGuardHook(Hook):
     Until the queue has been filled once, random initial negatives keep
     ``neg_cos`` low: set ``begin`` past that (``queue_len`` / keys enqueued
     per step, 2 x batch x processes with the symmetric loss), or the guard
-    arms on them. Models that log no ``neg_cos`` are not watched.
+    arms on them. A run that never leaves the high start (FAME on real
+    footage at the paper's temperature, docs/real_videos.md#collapse) never
+    arms that way: ``arm_after`` arms the guard at that iteration at the
+    latest. Models that log no ``neg_cos`` are not watched.
 
     Args:
         threshold (float): ``neg_cos`` above it counts. Defaults to 0.6.
@@ -119,6 +122,9 @@ class CollapseGuardHook(Hook):
             Defaults to 0.
         arm_on_drop (bool): Count only after one check at or below
             ``threshold``. Defaults to True.
+        arm_after (int, optional): With ``arm_on_drop``, arm at this
+            iteration at the latest, dropped or not. Defaults to None
+            (only a drop arms the guard).
         stop (bool): Raise :class:`CollapseError` instead of warning.
             Defaults to False.
         key (str): The logged value to watch. Defaults to ``'neg_cos'``.
@@ -132,6 +138,7 @@ class CollapseGuardHook(Hook):
                  interval: int = 20,
                  begin: int = 0,
                  arm_on_drop: bool = True,
+                 arm_after: Optional[int] = None,
                  stop: bool = False,
                  key: str = 'neg_cos') -> None:
         if not -1.0 <= threshold < 1.0:
@@ -144,6 +151,7 @@ class CollapseGuardHook(Hook):
         self.window = CollapseWindow(threshold, patience, arm_on_drop)
         self.interval = interval
         self.begin = begin
+        self.arm_after = arm_after
         self.stop = stop
         self.key = key
         self.fired = False
@@ -209,6 +217,8 @@ class CollapseGuardHook(Hook):
         if (self.fired or window_start < self.begin
                 or not self.every_n_train_iters(runner, self.interval)):
             return
+        if self.arm_after is not None and runner.iter + 1 >= self.arm_after:
+            self.window.armed = True
         value = self._checked_value(runner)
         if value is None or not self.window.update(value):
             return
