@@ -23,7 +23,7 @@ timesformer_vit_b16 = dict(
 timesformer_vit_b16_channels = 768
 
 # A CPU-sized TimeSformer for the demo data (8 x 32^2 clips): 8 x 8 patches
-# (16 per frame), 4 layers 64 wide with 4 heads; about 0.2 M parameters.
+# (16 per frame), 4 layers 64 wide with 4 heads; about 0.3 M parameters.
 timesformer_tiny = dict(
     timesformer_vit_b16,
     img_size=32,
