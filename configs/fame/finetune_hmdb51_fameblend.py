@@ -13,13 +13,6 @@ model = dict(
     cls_head=dict(num_classes=51),
     data_preprocessor=dict(blending=dict(type='FAMEBlending', prob=0.5)))
 
-# Test protocol of the released eval.py, as finetune_hmdb51.py.
-_released_view = dict(type='Resize', scale=(-1, 240))
-val_dataloader = dict(dataset=dict(pipeline=[
-    _released_view if step['type'] == 'Resize' else step
-    for step in _base_.val_pipeline
-]))
-test_dataloader = dict(dataset=dict(pipeline=[
-    _released_view if step['type'] == 'Resize' else step
-    for step in _base_.test_pipeline
-]))
+# Test view of the released eval.py (docs/method.md §6.4).
+val_dataloader = dict(dataset=dict(pipeline=_base_.released_val_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=_base_.released_test_pipeline))

@@ -15,16 +15,6 @@ _base_ = [
 
 model = dict(cls_head=dict(num_classes=101))
 
-# Test protocol of the released eval.py (docs/method.md §6.4): 10 uniformly
-# spaced clips x the centre 224^2 of the frame at its native scale (UCF101
-# and HMDB51 are 320 x 240; short side 240 is a no-op there), Kinetics
-# mean/std on [0, 1] (the data preprocessor), clip scores averaged.
-_released_view = dict(type='Resize', scale=(-1, 240))
-val_dataloader = dict(dataset=dict(pipeline=[
-    _released_view if step['type'] == 'Resize' else step
-    for step in _base_.val_pipeline
-]))
-test_dataloader = dict(dataset=dict(pipeline=[
-    _released_view if step['type'] == 'Resize' else step
-    for step in _base_.test_pipeline
-]))
+# Test view of the released eval.py (docs/method.md §6.4).
+val_dataloader = dict(dataset=dict(pipeline=_base_.released_val_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=_base_.released_test_pipeline))

@@ -46,6 +46,16 @@ train_pipeline_112 = _train_clip + [
 ] + _pack
 val_pipeline_112 = _val_clip + _centre_112 + _pack
 test_pipeline_112 = _test_clip + _centre_112 + _pack
+# The released eval.py's view for Inception-I3D (docs/method.md §6.4): the
+# centre 224^2 of the frame at its native scale (UCF101 and HMDB51 are
+# 320 x 240, so short side 240 is a no-op there); the finetune configs use
+# it.
+_released_224 = [
+    dict(type='Resize', scale=(-1, 240)),
+    dict(type='CenterCrop', crop_size=224),
+]
+released_val_pipeline = _val_clip + _released_224 + _pack
+released_test_pipeline = _test_clip + _released_224 + _pack
 
 # The loaders share their settings and video folder; test = the val list,
 # with the 10-clip pipeline.
