@@ -9,14 +9,56 @@ loaders, the training curve's summary and the reports.
 import json
 import os.path as osp
 import statistics
-from typing import Dict, List, Sequence, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple
 
 import torch
-from mmengine.runner import Runner
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner, set_random_seed
 
 import bench_utils as bu
+from mmaction.registry import MODELS
 
+CEILING = 'supervised (ceiling)'
+RANDOM_INIT = 'random init'
 Summary = Dict[str, Dict[str, Tuple[float, float]]]
+Scores = Dict[str, float]
+
+
+def arm_work_dir(work_dir: str, arm: str, seed: int) -> str:
+    """``WORK_DIR/{supervised,moco,fame,random_init}_seed{seed}``."""
+    name = {CEILING: 'supervised', RANDOM_INIT: 'random_init'}.get(
+        arm, arm.lower())
+    return osp.join(work_dir, f'{name}_seed{seed}')
+
+
+def random_init_model(cfg, seed: int) -> torch.nn.Module:
+    """The config's model, initialised as training would start it."""
+    init_default_scope('mmaction')
+    set_random_seed(seed)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    return model
+
+
+def run_seeds(seeds: Sequence[int], arms: Sequence[str],
+              random_init: Callable[[int], Scores],
+              train_arm: Callable[[str, int], Scores],
+              log: Callable[[str], None]) -> Dict[str, List[Scores]]:
+    """Score the random init and train every arm, seed after seed.
+
+    Returns:
+        dict[str, list[dict]]: Per arm (``RANDOM_INIT`` first), the scores of
+        each seed in order.
+    """
+    per_seed: Dict[str, List[Scores]] = {RANDOM_INIT: []}
+    per_seed.update({arm: [] for arm in arms})
+    for seed in seeds:
+        per_seed[RANDOM_INIT].append(random_init(seed))
+        log(f'{RANDOM_INIT} seed {seed}: {per_seed[RANDOM_INIT][-1]}')
+        for arm in arms:
+            per_seed[arm].append(train_arm(arm, seed))
+            log(f'{arm} seed {seed}: {per_seed[arm][-1]}')
+    return per_seed
 
 
 def set_clip_size(pipeline: list, size: int) -> None:

@@ -53,8 +53,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
-from mmengine.runner import Runner, set_random_seed
+from mmengine.runner import Runner
 from torch import Tensor
 
 import arm_benchmark as ab
@@ -65,16 +64,15 @@ from fame_mm.evaluation.functional import (cross_validated_probe_accuracy,
                                            knn_accuracy,
                                            linear_probe_predictions,
                                            retrieval_recall)
-from mmaction.registry import MODELS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CEILING = 'supervised (ceiling)'
+CEILING = ab.CEILING
 ARM_CONFIGS = {
     'MoCo': osp.join(REPO, 'configs/fame/bias_moco_demo.py'),
     'FAME': osp.join(REPO, 'configs/fame/bias_fame_demo.py'),
 }
 CEILING_CONFIG = osp.join(REPO, 'configs/fame/bias_supervised_demo.py')
-RANDOM_INIT = 'random init'
+RANDOM_INIT = ab.RANDOM_INIT
 METRICS = ('classifier_top1', 'motion_linear', 'motion_cv', 'motion_R@1',
            'motion_kNN', 'background_following', 'background_probe')
 METRIC_TITLES = {
@@ -360,9 +358,8 @@ def pretrain_and_evaluate(arm: str, seed: int, settings: dict,
                           work_dir: str, device: str) -> Dict[str, float]:
     """Train one arm with one seed, then score its backbone."""
     config = CEILING_CONFIG if arm == CEILING else ARM_CONFIGS[arm]
-    name = 'supervised' if arm == CEILING else arm.lower()
     cfg = arm_config(config, settings, seed,
-                     osp.join(work_dir, f'{name}_seed{seed}'))
+                     ab.arm_work_dir(work_dir, arm, seed))
     runner = Runner.from_cfg(cfg)
     model = runner.train()
     scores = evaluate_model(model, cfg, settings, device)
@@ -375,12 +372,9 @@ def random_init_scores(seed: int, settings: dict, work_dir: str,
                        device: str) -> Dict[str, float]:
     """Scores of a randomly initialised backbone (no pretraining)."""
     cfg = arm_config(ARM_CONFIGS['FAME'], settings, seed,
-                     osp.join(work_dir, f'random_init_seed{seed}'))
-    init_default_scope('mmaction')
-    set_random_seed(seed)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    return evaluate_model(model, cfg, settings, device)
+                     ab.arm_work_dir(work_dir, RANDOM_INIT, seed))
+    return evaluate_model(
+        ab.random_init_model(cfg, seed), cfg, settings, device)
 
 
 # --- report ---
@@ -422,18 +416,13 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
     os.makedirs(args.work_dir, exist_ok=True)
     start = time.perf_counter()
     arms = ([CEILING] if settings['ceiling'] else []) + settings['arms']
-    per_seed: Dict[str, List[Dict[str, float]]] = {RANDOM_INIT: []}
-    per_seed.update({arm: [] for arm in arms})
-    for seed in settings['seeds']:
-        per_seed[RANDOM_INIT].append(
-            random_init_scores(seed, settings, args.work_dir, args.device))
-        print(f'{RANDOM_INIT} seed {seed}: {per_seed[RANDOM_INIT][-1]}',
-              flush=True)
-        for arm in arms:
-            per_seed[arm].append(
-                pretrain_and_evaluate(arm, seed, settings, args.work_dir,
-                                      args.device))
-            print(f'{arm} seed {seed}: {per_seed[arm][-1]}', flush=True)
+    per_seed = ab.run_seeds(
+        settings['seeds'], arms,
+        lambda seed: random_init_scores(seed, settings, args.work_dir,
+                                        args.device),
+        lambda arm, seed: pretrain_and_evaluate(arm, seed, settings,
+                                                args.work_dir, args.device),
+        lambda message: print(message, flush=True))
     table = write_results(args.work_dir, settings, per_seed,
                           time.perf_counter() - start)
     print(table)

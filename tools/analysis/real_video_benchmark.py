@@ -54,8 +54,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
-from mmengine.runner import Runner, set_random_seed
+from mmengine.runner import Runner
 from torch import Tensor
 
 import arm_benchmark as ab
@@ -64,14 +63,13 @@ from fame_mm.evaluation import video_features
 from fame_mm.evaluation.functional import (knn_accuracy,
                                            linear_probe_predictions,
                                            retrieval_recall)
-from mmaction.registry import MODELS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.join(REPO, 'tools', 'data'))
 import reencode_videos  # noqa: E402
 
-CEILING = 'supervised (ceiling)'
-RANDOM_INIT = 'random init'
+CEILING = ab.CEILING
+RANDOM_INIT = ab.RANDOM_INIT
 ARM_CONFIGS = {
     'MoCo': osp.join(REPO, 'configs/fame/real_moco.py'),
     'FAME': osp.join(REPO, 'configs/fame/real_fame.py'),
@@ -400,9 +398,8 @@ def train_and_evaluate(arm: str, seed: int, settings: dict, work_dir: str,
                        device: str) -> Dict[str, float]:
     """Train one arm with one seed, then score its backbone."""
     config = CEILING_CONFIG if arm == CEILING else ARM_CONFIGS[arm]
-    name = 'supervised' if arm == CEILING else arm.lower()
     cfg = arm_config(config, settings, seed,
-                     osp.join(work_dir, f'{name}_seed{seed}'))
+                     ab.arm_work_dir(work_dir, arm, seed))
     runner = Runner.from_cfg(cfg)
     model = runner.train()
     scores = evaluate_model(model, cfg, settings, device)
@@ -417,12 +414,9 @@ def random_init_scores(seed: int, settings: dict, work_dir: str,
                        device: str) -> Dict[str, float]:
     """Scores of the randomly initialised pretraining backbone."""
     cfg = arm_config(ARM_CONFIGS['FAME'], settings, seed,
-                     osp.join(work_dir, f'random_init_seed{seed}'))
-    init_default_scope('mmaction')
-    set_random_seed(seed)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    return evaluate_model(model, cfg, settings, device)
+                     ab.arm_work_dir(work_dir, RANDOM_INIT, seed))
+    return evaluate_model(
+        ab.random_init_model(cfg, seed), cfg, settings, device)
 
 
 # --- report ---
@@ -460,19 +454,13 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
     settings = settings_from(args, root, train_list, test_list,
                              check_split(train_list, test_list))
     arms = ([CEILING] if settings['ceiling'] else []) + settings['arms']
-    per_seed: Dict[str, List[Dict[str, float]]] = {RANDOM_INIT: []}
-    per_seed.update({arm: [] for arm in arms})
-    for seed in settings['seeds']:
-        per_seed[RANDOM_INIT].append(
-            random_init_scores(seed, settings, args.work_dir, args.device))
-        log(f'{RANDOM_INIT} seed {seed}: {per_seed[RANDOM_INIT][-1]}')
-        for arm in arms:
-            log(f'training {arm}, seed {seed} '
-                f'({time.perf_counter() - start:.0f} s so far)')
-            per_seed[arm].append(
-                train_and_evaluate(arm, seed, settings, args.work_dir,
-                                   args.device))
-            log(f'{arm} seed {seed}: {per_seed[arm][-1]}')
+    per_seed = ab.run_seeds(
+        settings['seeds'], arms,
+        lambda seed: random_init_scores(seed, settings, args.work_dir,
+                                        args.device),
+        lambda arm, seed: train_and_evaluate(arm, seed, settings,
+                                             args.work_dir, args.device),
+        log)
     table = write_results(args.work_dir, settings, per_seed,
                           time.perf_counter() - start)
     print(table)
