@@ -40,4 +40,7 @@ def toy_runner(work_dir, max_keep_ckpts=-1, max_iters=2, out_features=2,
             checkpoint=dict(type='CheckpointHook', interval=1,
                             by_epoch=False, max_keep_ckpts=max_keep_ckpts)),
         log_level='WARNING',
+        # Runner's default scope is 'mmengine', and the current scope is
+        # global: later tests would build from mmengine's registries.
+        default_scope='mmaction',
         **kwargs)

@@ -24,11 +24,12 @@ Trade-offs:
   offsets are no longer available. Change the config's ``SampleTwoClips``
   accordingly.
 * ``--multiple-of``: crop the centre so that both sides are multiples of
-  this. libx264 through PyAV encodes frames whose width is not a multiple
-  of 16 differently depending on what the process encoded before (an
-  uninitialised read; measured 4 different files from 5 orders at 86 x 64,
-  1 at 96 x 64), so ``--multiple-of 16`` makes the output reproducible
-  (``tools/analysis/real_video_benchmark.py`` uses it).
+  this. libx264 through PyAV does not encode byte-reproducibly: the same
+  frames come out differently after other videos were encoded in the same
+  process (an uninitialised read, suspected). Widths that are multiples of
+  16 made it rarer in a measurement (86 x 64: 4 different files after 5
+  other videos; 96 x 64: 1), so ``tools/analysis/real_video_benchmark.py``
+  uses 16; it is not a guarantee (docs/real_videos.md#reproducibility).
 * ``--crf``: x264 quality (lower is better, 23 is x264's default); the
   re-encoding is lossy, a second generation of compression.
 * Audio and other streams are dropped.
@@ -78,7 +79,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         'sampling, then read with frame_interval=1)')
     parser.add_argument('--multiple-of', type=int, default=2,
                         help='crop the centre to sides that are multiples '
-                        'of this (16: byte-reproducible output; default 2)')
+                        'of this (default 2)')
     parser.add_argument('--crf', type=int, default=23,
                         help='x264 quality, lower is better (default 23)')
     parser.add_argument('--preset', default='veryfast',
