@@ -3,8 +3,9 @@
 # lists are mmaction2 VideoDataset files (`path label`, paths relative to
 # `real_data_root`). Pretraining reads the train list without its labels;
 # the frozen-feature scores and the supervised ceiling use the labels.
-# Set your own folder with --cfg-options (the benchmark tool does it):
-#   real_data_root=DIR real_train_list=DIR/train.txt ...
+# The benchmark tool sets the folder and lists; with tools/train.py use
+#   --cfg-options train_dataloader.dataset.ann_file=DIR/train.txt \
+#       train_dataloader.dataset.data_prefix.video=DIR/videos
 real_data_root = 'data/real_videos/videos'
 real_train_list = 'data/real_videos/train.txt'
 real_test_list = 'data/real_videos/test.txt'
