@@ -4,23 +4,13 @@
 #   python tools/train.py configs/fame/real_supervised.py
 _base_ = ['./real_fame.py']
 
-# mmaction2's zero-initialised residual norms, as the background-bias
-# ceiling (bias_supervised_demo.py).
+# The backbone as a classifier from scratch (_base_/models/resnet3d18_w16.py).
 model = dict(
+    _base_.resnet3d18_w16_classifier,
     _delete_=True,
-    type='Recognizer3D',
-    backbone=dict(_base_.resnet3d18_w16, zero_init_residual=True),
     cls_head=dict(
-        type='I3DHead',
-        num_classes=_base_.real_num_classes,
-        in_channels=_base_.resnet3d18_w16_channels,
-        dropout_ratio=0.0,
-        average_clips='prob'),
-    data_preprocessor=dict(
-        type='ActionDataPreprocessor',
-        mean=[110.2, 100.64, 95.99],
-        std=[58.15, 56.47, 55.33],
-        format_shape='NCTHW'))
+        _base_.resnet3d18_w16_classifier['cls_head'],
+        num_classes=_base_.real_num_classes))
 train_dataloader = dict(
     dataset=dict(
         _delete_=True,
