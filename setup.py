@@ -3,7 +3,6 @@ import os
 import os.path as osp
 import subprocess
 import sys
-
 from setuptools import find_packages, setup
 
 HERE = osp.dirname(osp.abspath(__file__))
@@ -27,13 +26,20 @@ def _missing_in_target(env_check):
     """
     if 'pip-build-env' not in os.environ.get('PYTHONPATH', ''):
         return env_check.missing_modules()
-    env = {key: value for key, value in os.environ.items()
-           if key not in ('PYTHONPATH', 'PYTHONNOUSERSITE', 'PYTHONHOME')}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ('PYTHONPATH', 'PYTHONNOUSERSITE', 'PYTHONHOME')
+    }
     code = ('import sys; sys.path.insert(0, sys.argv[1]); '
             'import env_check; print(",".join(env_check.missing_modules()))')
     out = subprocess.run(
-        [sys.executable, '-c', code, osp.join(HERE, 'fame_mm')], env=env,
-        capture_output=True, text=True, check=True).stdout.strip()
+        [sys.executable, '-c', code,
+         osp.join(HERE, 'fame_mm')],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True).stdout.strip()
     return out.split(',') if out else []
 
 
@@ -50,8 +56,10 @@ def check_environment():
 
 def read_requirements(path):
     with open(path) as f:
-        return [line.strip() for line in f
-                if line.strip() and not line.startswith('#')]
+        return [
+            line.strip() for line in f
+            if line.strip() and not line.startswith('#')
+        ]
 
 
 check_environment()

@@ -12,8 +12,8 @@ try:
 
     apply_import_time_fixes()
 
-    from . import (datasets, engine, evaluation, models,  # noqa: F401
-                   visualization)  # (registers)
+    # Importing the subpackages registers their components.
+    from . import datasets, engine, evaluation, models, visualization
 except ModuleNotFoundError as err:  # name tools/setup_env.sh, not just torch
     reraise_with_setup_hint(err)
 

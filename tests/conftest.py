@@ -11,15 +11,13 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
-import fame_mm  # noqa: E402,F401  (applies upstream fixes, registers)
-from fame_mm.datasets.video_writer import \
-    write_video as _write_video  # noqa: E402
-from demo_tools import (DEMO_CONFIG, run_tool,  # noqa: E402
-                        small_demo_options)
-from downstream_fixtures import (downstream_cfg, helpers,  # noqa: E402,F401
-                                 save_pretraining_checkpoint,
-                                 one_torch_thread, tiny_videos)
+from demo_tools import DEMO_CONFIG, run_tool, small_demo_options  # noqa: E402
+from downstream_fixtures import (downstream_cfg, helpers, one_torch_thread,
+                                 save_pretraining_checkpoint, tiny_videos)
 from mmaction.utils import register_all_modules  # noqa: E402
+
+import fame_mm  # noqa: E402,F401  (applies upstream fixes, registers)
+from fame_mm.datasets import video_writer  # noqa: E402
 
 register_all_modules(init_default_scope=True)
 
@@ -40,7 +38,8 @@ def write_video(path: str,
     """
     if not is_color and frames.ndim == 4:
         frames = frames[..., 0]
-    return _write_video(path, frames, fps=fps, codec=codec, gop=gop)
+    return video_writer.write_video(
+        path, frames, fps=fps, codec=codec, gop=gop)
 
 
 def moving_square_frames(num_frames: int = 24,
@@ -78,8 +77,12 @@ def make_video(tmp_path) -> Callable[..., str]:
               gop: Optional[int] = None) -> str:
         if frames is None:
             frames = moving_square_frames(num_frames, height, width, seed)
-        return write_video(str(tmp_path / name), frames, is_color=is_color,
-                           codec=codec, gop=gop)
+        return write_video(
+            str(tmp_path / name),
+            frames,
+            is_color=is_color,
+            codec=codec,
+            gop=gop)
 
     return _make
 
@@ -111,7 +114,7 @@ def demo_run(tmp_path_factory):
 
 @pytest.fixture(scope='session')
 def demo_checkpoint(demo_run) -> str:
-    """The epoch-2 FAME pretraining checkpoint of the demo (ResNet3d-18 w16)."""
+    """The demo's epoch-2 FAME pretraining checkpoint (ResNet3d-18 w16)."""
     return str(demo_run[0] / 'epoch_2.pth')
 
 
@@ -131,6 +134,5 @@ def venv_python() -> str:
 
 
 os.environ.setdefault('OMP_NUM_THREADS', '2')
-
 
 import tiny_backbone  # noqa: E402,F401  (registers TinyVideoBackbone)

@@ -38,8 +38,9 @@ def corrupt_dtype_array():
     """A structured dtype with an object field whose flags deny objects,
     over bytes 0x41...: numpy then treats 0x4141414141414141 as a pointer."""
     object_dtype = _dtype('O8', (3, '|', None, None, None, -1, -1, 63))
-    evil = _dtype('V8', (3, '|', None, ('a', ), {'a': (object_dtype, 0)}, 8,
-                         1, 0))
+    evil = _dtype('V8', (3, '|', None, ('a', ), {
+        'a': (object_dtype, 0)
+    }, 8, 1, 0))
     return Reduce(_reconstruct, (np.ndarray, (0, ), b'b'),
                   (1, (1, ), evil, False, b'A' * 8))
 
@@ -59,7 +60,7 @@ def short_buffer_array():
 
 
 def os_system(marker):
-    return Reduce(os.system, (f"touch {marker}", ))
+    return Reduce(os.system, (f'touch {marker}', ))
 
 
 def eval_call(marker):
@@ -106,12 +107,13 @@ def write_payload(name, out, marker):
 def _mmengine_shaped(out, payload, state_dict=None):
     """A checkpoint with ``payload`` in the message hub's runtime info."""
     torch.save(
-        dict(meta=dict(epoch=1, iter=4),
-             state_dict=state_dict or {'backbone.conv.weight': torch.zeros(1)},
-             message_hub=dict(log_scalars={},
-                              runtime_info=dict(payload=payload),
-                              resumed_keys=dict(payload=True))),
-        str(out))
+        dict(
+            meta=dict(epoch=1, iter=4),
+            state_dict=state_dict or {'backbone.conv.weight': torch.zeros(1)},
+            message_hub=dict(
+                log_scalars={},
+                runtime_info=dict(payload=payload),
+                resumed_keys=dict(payload=True))), str(out))
 
 
 def write_dag(out, levels=64):
@@ -124,8 +126,8 @@ def write_dag(out, levels=64):
 
 def write_stride0(out, numel=10**9):
     """A backbone tensor that is one float expanded to ``numel``."""
-    _mmengine_shaped(out, None, {
-        'backbone.conv.weight': torch.zeros(1).expand(numel)})
+    _mmengine_shaped(out, None,
+                     {'backbone.conv.weight': torch.zeros(1).expand(numel)})
 
 
 def write_self_reference(out):
@@ -142,8 +144,7 @@ def write_numel_overflow(out):
         warnings.simplefilter('ignore')  # TypedStorage is deprecated
         storage = torch.zeros(1).storage()
     tensor = Reduce(torch._utils._rebuild_tensor_v2,
-                    (storage, 0, (2**40, 2**40), (0, 0), False,
-                     OrderedDict()))
+                    (storage, 0, (2**40, 2**40), (0, 0), False, OrderedDict()))
     _mmengine_shaped(out, None, {'backbone.conv.weight': tensor})
 
 
@@ -176,7 +177,6 @@ STRUCTURES = {
     'forged_history': write_forged_history,
     'deep_list': write_deep_list,
 }
-
 
 if __name__ == '__main__':
     write_payload(sys.argv[1], sys.argv[2], sys.argv[3])

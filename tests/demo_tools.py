@@ -37,7 +37,11 @@ def run_tool(args, timeout=600, **env):
         str: stdout followed by stderr.
     """
     proc = subprocess.run(
-        args, cwd=REPO, capture_output=True, text=True, timeout=timeout,
+        args,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         env=tool_env(**env))
     assert proc.returncode == 0, (proc.stdout[-3000:], proc.stderr[-5000:])
     return proc.stdout + proc.stderr
@@ -46,8 +50,12 @@ def run_tool(args, timeout=600, **env):
 def start_tool(args, **env):
     """Start a tool in the background (see :func:`finish_tool`)."""
     return subprocess.Popen(
-        args, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, env=tool_env(**env))
+        args,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=tool_env(**env))
 
 
 def finish_tool(proc, timeout=600):

@@ -15,11 +15,12 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
-from fame_mm.datasets.video_writer import write_video
 from mmaction.registry import HOOKS, MODELS
 from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
+
+from fame_mm.datasets.video_writer import write_video
 
 CONFIG_DIR = osp.join(
     osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs', 'fame')
@@ -34,7 +35,9 @@ def config_path(name: str) -> str:
     return osp.join(CONFIG_DIR, f'{name}.py')
 
 
-def save_pretraining_checkpoint(name: str, path: str, seed: int,
+def save_pretraining_checkpoint(name: str,
+                                path: str,
+                                seed: int,
                                 shift_norm_statistics: bool = False) -> str:
     """Save the pretraining model of config ``name`` (queue of 16, seeded
     random weights) the way mmengine does; optionally move the BN running
@@ -51,8 +54,7 @@ def save_pretraining_checkpoint(name: str, path: str, seed: int,
                 buffer.uniform_(-0.1, 0.1)
             elif key.endswith('running_var'):
                 buffer.uniform_(0.9, 1.1)
-    torch.save(dict(state_dict=model.state_dict(), meta=dict(epoch=200)),
-               path)
+    torch.save(dict(state_dict=model.state_dict(), meta=dict(epoch=200)), path)
     return str(path)
 
 
@@ -94,7 +96,8 @@ def tiny_videos(tmp_path_factory):
                                          ('b', 1)]):
         (video_dir / folder).mkdir(parents=True, exist_ok=True)
         write_moving_square(
-            str(video_dir / folder / f'v{i}.mp4'), seed=i,
+            str(video_dir / folder / f'v{i}.mp4'),
+            seed=i,
             direction=1 if label == 0 else -1)
         entries.append(f'{folder}/v{i}.mp4 {label}')
     (root / 'train.txt').write_text('\n'.join(entries[:2]) + '\n')
@@ -234,8 +237,8 @@ def assert_same_tensors(actual: dict, expected: dict) -> None:
     """Same names and bit-identical tensors."""
     assert sorted(actual) == sorted(expected)
     different = [
-        name for name in expected if not torch.equal(actual[name],
-                                                     expected[name])
+        name for name in expected
+        if not torch.equal(actual[name], expected[name])
     ]
     assert not different, f'{len(different)} differ, e.g. {different[:5]}'
 

@@ -24,8 +24,10 @@ class RecordSamplesHook(Hook):
         self.out_file = out_file
 
     def before_train_iter(self, runner, batch_idx, data_batch=None):
-        names = [os.path.basename(sample.metainfo['filename'])
-                 for sample in data_batch['data_samples']]
+        names = [
+            os.path.basename(sample.metainfo['filename'])
+            for sample in data_batch['data_samples']
+        ]
         with open(self.out_file, 'a') as f:
             f.write(json.dumps([runner.iter + 1, names]) + '\n')
 
@@ -129,6 +131,7 @@ class KillAfterBytes:
         counter = self
 
         class CountingFile:
+
             def __init__(self, file):
                 self.file = file
 
@@ -155,10 +158,12 @@ class KillAfterBytes:
             return CountingFile(handle) if 'w' in mode else handle
 
         def event(real):
+
             def call(*args, **kwargs):
                 if counter._advance(1) is not None:
                     os.kill(os.getpid(), signal.SIGKILL)
                 return real(*args, **kwargs)
+
             return call
 
         builtins.open = counting_open

@@ -97,10 +97,11 @@ class LegacyR2Plus1D18(nn.Module):
     stage_strides = (1, 2, 2, 2)
     blocks_per_stage = 2
 
-    def __init__(self,
-                 in_channels: int = 3,
-                 norm_cfg: dict = dict(type='BN3d', requires_grad=True)
-                 ) -> None:
+    def __init__(
+        self,
+        in_channels: int = 3,
+        norm_cfg: dict = dict(type='BN3d', requires_grad=True)
+    ) -> None:
         super().__init__()
         self.stem = nn.Sequential(
             nn.Conv3d(

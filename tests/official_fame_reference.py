@@ -96,8 +96,8 @@ def released_state_dict(reference: dict,
     """The reference checkpoint's ``state_dict`` (``module.`` keys)."""
     seed = fill_seed(reference, layout)
     state_dict = {}
-    for index, (name, shape, dtype) in enumerate(
-            released_keys(reference, layout)):
+    for index, (name, shape,
+                dtype) in enumerate(released_keys(reference, layout)):
         if name.endswith('.queue') or name == 'queue':
             shape = (shape[0], queue_len)
         state_dict[name] = fill_tensor(name, shape, index, seed).to(dtype)
@@ -123,8 +123,13 @@ def released_checkpoint(reference: dict,
     optimizer = dict(
         state={0: dict(momentum_buffer=torch.zeros(3))},
         param_groups=[
-            dict(lr=0.01, momentum=0.9, dampening=0, weight_decay=1e-4,
-                 nesterov=False, params=[0, 1])
+            dict(
+                lr=0.01,
+                momentum=0.9,
+                dampening=0,
+                weight_decay=1e-4,
+                nesterov=False,
+                params=[0, 1])
         ])
     checkpoint = dict(
         epoch=200 if layout in PRETRAIN_LAYOUTS else 150,

@@ -39,8 +39,8 @@ def _roundtrip(obj, tmp_path):
 
 def test_history_buffer_loads_with_weights_only(tmp_path):
     history = HistoryBuffer([1.0, 2.0, 4.0], [1, 1, 1])
-    loaded = _roundtrip(dict(scalars=dict(loss=history),
-                             array=history._log_history), tmp_path)
+    loaded = _roundtrip(
+        dict(scalars=dict(loss=history), array=history._log_history), tmp_path)
     assert loaded['scalars']['loss'].mean() == pytest.approx(7 / 3)
 
 
@@ -87,5 +87,6 @@ def test_amp_optim_wrapper_trains_in_bfloat16_on_cpu():
     assert not torch.equal(layer.weight, before)
     assert layer.weight.dtype == torch.float32
     with pytest.raises(AssertionError, match='only available'):
-        AmpOptimWrapper(optimizer=torch.optim.SGD(layer.parameters(), lr=0.1),
-                        dtype='float16')
+        AmpOptimWrapper(
+            optimizer=torch.optim.SGD(layer.parameters(), lr=0.1),
+            dtype='float16')

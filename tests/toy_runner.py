@@ -21,8 +21,12 @@ class ToyModel(BaseModel):
         return dict(loss=out.sum()) if mode == 'loss' else out
 
 
-def toy_runner(work_dir, max_keep_ckpts=-1, max_iters=2, out_features=2,
-               momentum=0.9, **kwargs):
+def toy_runner(work_dir,
+               max_keep_ckpts=-1,
+               max_iters=2,
+               out_features=2,
+               momentum=0.9,
+               **kwargs):
     """A FameRunner saving ``iter_N.pth`` after every iteration."""
     return FameRunner(
         model=ToyModel(out_features),
@@ -33,12 +37,15 @@ def toy_runner(work_dir, max_keep_ckpts=-1, max_iters=2, out_features=2,
             batch_size=2,
             num_workers=0),
         train_cfg=dict(by_epoch=False, max_iters=max_iters),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1,
-                                          momentum=momentum)),
+        optim_wrapper=dict(
+            optimizer=dict(type='SGD', lr=0.1, momentum=momentum)),
         default_hooks=dict(
             logger=None,
-            checkpoint=dict(type='CheckpointHook', interval=1,
-                            by_epoch=False, max_keep_ckpts=max_keep_ckpts)),
+            checkpoint=dict(
+                type='CheckpointHook',
+                interval=1,
+                by_epoch=False,
+                max_keep_ckpts=max_keep_ckpts)),
         log_level='WARNING',
         # Runner's default scope is 'mmengine', and the current scope is
         # global: later tests would build from mmengine's registries.

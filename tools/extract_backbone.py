@@ -59,8 +59,9 @@ def _check_output_size(tensors: dict, checkpoint: str) -> None:
     The loader already refuses expanded views (stride 0, overlapping); this
     also holds for files loaded with ``FAME_MM_TRUSTED_CHECKPOINTS=1``.
     """
-    size = sum(tensor_bytes(tensor)[0] for tensor in tensors.values()
-               if isinstance(tensor, torch.Tensor))
+    size = sum(
+        tensor_bytes(tensor)[0] for tensor in tensors.values()
+        if isinstance(tensor, torch.Tensor))
     limit = DEFAULT_MAX_EXPANSION * osp.getsize(checkpoint) + \
         EXPANSION_FLOOR_BYTES
     if size > limit:
@@ -71,7 +72,8 @@ def _check_output_size(tensors: dict, checkpoint: str) -> None:
             'expanded views of small storages. Refusing to write them.')
 
 
-def extract_backbone(checkpoint: str, out: str,
+def extract_backbone(checkpoint: str,
+                     out: str,
                      prefix: str = BACKBONE_PREFIX) -> int:
     """Write the ``prefix`` tensors of ``checkpoint`` to ``out``.
 
@@ -90,8 +92,10 @@ def extract_backbone(checkpoint: str, out: str,
             f'{checkpoint} has no tensor under "{prefix}" (first keys: '
             f'{", ".join(list(state_dict)[:3])}); is it a FAME pretraining '
             'checkpoint?')
-    meta = dict(source=osp.abspath(checkpoint), prefix=prefix,
-                fame_mm_version=fame_mm.__version__)
+    meta = dict(
+        source=osp.abspath(checkpoint),
+        prefix=prefix,
+        fame_mm_version=fame_mm.__version__)
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
     torch.save(dict(state_dict=backbone, meta=meta), out)
     return len(backbone)

@@ -6,7 +6,8 @@ distributed run finds no CUDA device.
 
     python tools/train.py configs/fame/pretrain_demo.py
     python tools/train.py CONFIG --resume            # from the latest ckpt
-    python tools/train.py CONFIG --amp --cfg-options train_dataloader.batch_size=4
+    python tools/train.py CONFIG --amp --cfg-options \
+        train_dataloader.batch_size=4
 """
 if __name__ == '__main__':  # first: this checkout's code, its venv
     import os.path as _osp
@@ -121,8 +122,9 @@ def main() -> None:
     adapt_cfg_to_cpu_distributed(cfg, args.launcher)
     # FameRunner (atomic checkpoints, resume from the newest readable one)
     # unless the config names another runner, as mmaction2's train.py does.
-    runner = (RUNNERS.build(cfg)
-              if 'runner_type' in cfg else FameRunner.from_cfg(cfg))
+    runner = (
+        RUNNERS.build(cfg)
+        if 'runner_type' in cfg else FameRunner.from_cfg(cfg))
     runner.train()
 
 

@@ -17,9 +17,11 @@ config, or a finetuning config with a checkpoint whose ``backbone.*`` keys
 are all that match: CAAM only)::
 
     python tools/visualize_activation.py configs/fame/finetune_demo.py \\
-        work_dirs/finetune_demo/epoch_25.pth data/fame_demo/videos/test_0000*.mp4
+        work_dirs/finetune_demo/epoch_25.pth \
+            data/fame_demo/videos/test_0000*.mp4
     python tools/visualize_activation.py configs/fame/pretrain_demo.py \\
-        work_dirs/pretrain_demo/epoch_320.pth my_video.mp4 --size 32 --clip-len 8
+        work_dirs/pretrain_demo/epoch_320.pth my_video.mp4 --size 32 \
+            --clip-len 8
 
 PNG size: ``GAP + LABEL_WIDTH + cols * (tile_w + GAP)`` by
 ``GAP + 2 * LINE_HEIGHT + rows * (tile_h + GAP)`` with ``cols =
@@ -45,15 +47,14 @@ if __package__ in (None, ''):  # run as a script: find fame_mm in the repo
     sys.path.insert(0, osp.dirname(TOOLS))
 sys.path.insert(0, TOOLS)
 
-import fame_mm  # noqa: E402,F401  (registers components, upstream fixes)
 import visualize_fame as vf  # noqa: E402  (video search, --size)
-from fame_mm.datasets.transforms.checked_decord import \
-    VideoReadError  # noqa: E402
-from fame_mm.visualization import (auto_scale, fit_text,  # noqa: E402
-                                   frame_positions, heat_colours, save_gif,
-                                   save_png, upscale)
-from fame_mm.visualization.fame_picture import (  # noqa: E402
-    GAP, LABEL_WIDTH, LINE_HEIGHT, PROGRESS_HEIGHT)
+
+import fame_mm  # noqa: E402,F401  (registers components, upstream fixes)
+from fame_mm.datasets.transforms.checked_decord import VideoReadError
+from fame_mm.visualization import (auto_scale, fit_text, frame_positions,
+                                   heat_colours, save_gif, save_png, upscale)
+from fame_mm.visualization.fame_picture import (GAP, LABEL_WIDTH, LINE_HEIGHT,
+                                                PROGRESS_HEIGHT)
 
 ALPHA = 0.5  # heat map opacity of the overlays
 
@@ -67,25 +68,35 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         description='Class-agnostic activation maps and Grad-CAM of a '
         'recognizer or pretrained backbone, as PNG + GIF per video.')
     parser.add_argument('config', help='the model\'s config')
-    parser.add_argument('checkpoint', help='finetuned or pretraining '
-                        'checkpoint')
+    parser.add_argument(
+        'checkpoint', help='finetuned or pretraining '
+        'checkpoint')
     parser.add_argument('videos', nargs='+', help='video files or folders')
     parser.add_argument('--out-dir', default='work_dirs/visualize_activation')
-    parser.add_argument('--methods', nargs='+', choices=('caam', 'gradcam'),
-                        default=['caam', 'gradcam'],
-                        help='maps to draw (Grad-CAM needs a trained head)')
+    parser.add_argument(
+        '--methods',
+        nargs='+',
+        choices=('caam', 'gradcam'),
+        default=['caam', 'gradcam'],
+        help='maps to draw (Grad-CAM needs a trained head)')
     parser.add_argument(
         '--target-layer',
         default='backbone',
         help='Grad-CAM layer, mmaction2 style (e.g. backbone/layer4/1/relu);'
         ' default: the backbone output')
-    parser.add_argument('--clip-len', type=int, default=None,
-                        help='frames per clip (default: the config\'s test '
-                        'pipeline, else 16)')
+    parser.add_argument(
+        '--clip-len',
+        type=int,
+        default=None,
+        help='frames per clip (default: the config\'s test '
+        'pipeline, else 16)')
     parser.add_argument('--frame-interval', type=int, default=None)
-    parser.add_argument('--size', type=vf.parse_size, default=None,
-                        help='clip size S or WxH (default: the config\'s '
-                        'test crop, else 112)')
+    parser.add_argument(
+        '--size',
+        type=vf.parse_size,
+        default=None,
+        help='clip size S or WxH (default: the config\'s '
+        'test crop, else 112)')
     parser.add_argument('--frames-shown', type=int, default=4)
     parser.add_argument('--scale', type=int, default=None)
     parser.add_argument('--fps', type=float, default=8.0)
@@ -116,8 +127,8 @@ def build_model(cfg: Config, checkpoint: str) -> Tuple[torch.nn.Module, bool]:
         raise ActivationError(
             f'{checkpoint} has no backbone.* weights of this model '
             f'({type(model.backbone).__name__}); check the config / file.')
-    load_checkpoint(model, checkpoint, map_location='cpu', strict=False,
-                    logger='silent')
+    load_checkpoint(
+        model, checkpoint, map_location='cpu', strict=False, logger='silent')
     has_head = hasattr(model, 'cls_head') and any(
         k.startswith('cls_head.') for k in matched)
     return model.eval(), has_head
@@ -141,8 +152,8 @@ def clip_settings(cfg: Config,
         if transform.get('type') == 'CenterCrop':
             crop = transform.get('crop_size')
             size = (crop, crop) if isinstance(crop, int) else tuple(crop)
-    return (args.clip_len or clip_len, args.frame_interval or interval,
-            tuple(args.size or size or (112, 112)))
+    return (args.clip_len or clip_len, args.frame_interval
+            or interval, tuple(args.size or size or (112, 112)))
 
 
 def load_clip(video: str, clip_len: int, interval: int,
@@ -151,15 +162,19 @@ def load_clip(video: str, clip_len: int, interval: int,
     from mmengine.dataset import Compose
     pipeline = Compose([
         dict(type='CheckedDecordInit'),
-        dict(type='SampleFrames', clip_len=clip_len,
-             frame_interval=interval, num_clips=1, test_mode=True),
+        dict(
+            type='SampleFrames',
+            clip_len=clip_len,
+            frame_interval=interval,
+            num_clips=1,
+            test_mode=True),
         dict(type='CheckedDecordDecode'),
         dict(type='Resize', scale=tuple(size), keep_ratio=False),
         dict(type='FormatShape', input_format='NCTHW'),
         dict(type='PackActionInputs'),
     ])
-    return pipeline(dict(filename=video, start_index=0, modality='RGB',
-                         label=-1))
+    return pipeline(
+        dict(filename=video, start_index=0, modality='RGB', label=-1))
 
 
 # --------------------------------------------------------------------------- #
@@ -194,8 +209,9 @@ def caam(model: torch.nn.Module, data: dict) -> torch.Tensor:
             'CAAM needs a 3D backbone (feature maps K x C x T x H x W), got '
             f'shape {tuple(features.shape)}')
     maps = features.float().mean(1, keepdim=True)  # K x 1 x T' x H' x W'
-    maps = F.interpolate(maps, size=clips.shape[2:], mode='trilinear',
-                         align_corners=False)[:, 0]
+    maps = F.interpolate(
+        maps, size=clips.shape[2:], mode='trilinear', align_corners=False)[:,
+                                                                           0]
     return _normalise(maps)
 
 
@@ -256,27 +272,33 @@ def render(name: str, frames: np.ndarray, maps: Dict[str, np.ndarray],
     draw = ImageDraw.Draw(canvas)
     font = ImageFont.load_default()
     text_width = partial(draw.textlength, font=font)
-    draw.text((GAP, GAP), fit_text(title, size[0] - 2 * GAP, text_width),
-              fill=(0, 0, 0), font=font)
+    draw.text((GAP, GAP),
+              fit_text(title, size[0] - 2 * GAP, text_width),
+              fill=(0, 0, 0),
+              font=font)
     tile_w, tile_h = width * scale, height * scale
     x0, y0 = GAP + LABEL_WIDTH, GAP + 2 * LINE_HEIGHT
     for col, t in enumerate(positions):
         draw.text((x0 + col * (tile_w + GAP), GAP + LINE_HEIGHT),
-                  f'frame {t}', fill=(0, 0, 0), font=font)
+                  f'frame {t}',
+                  fill=(0, 0, 0),
+                  font=font)
     for row, (label, images) in enumerate(rows):
         y = y0 + row * (tile_h + GAP)
-        draw.text((GAP, y), fit_text(label, LABEL_WIDTH - GAP, text_width),
-                  fill=(0, 0, 0), font=font)
+        draw.text((GAP, y),
+                  fit_text(label, LABEL_WIDTH - GAP, text_width),
+                  fill=(0, 0, 0),
+                  font=font)
         for col, t in enumerate(positions):
-            canvas.paste(_tile(images[t], scale),
-                         (x0 + col * (tile_w + GAP), y))
+            canvas.paste(
+                _tile(images[t], scale), (x0 + col * (tile_w + GAP), y))
     gif = []
     gsize = gif_size(len(rows), height, width, scale)
     for t in range(num_frames):
         image = Image.new('RGB', gsize, (255, 255, 255))
         for row, (_, images) in enumerate(rows):
-            image.paste(_tile(images[t], scale),
-                        (GAP + row * (tile_w + GAP), GAP))
+            image.paste(
+                _tile(images[t], scale), (GAP + row * (tile_w + GAP), GAP))
         bar = round(gsize[0] * (t + 1) / num_frames)
         ImageDraw.Draw(image).rectangle(
             (0, gsize[1] - PROGRESS_HEIGHT, bar - 1, gsize[1] - 1),
@@ -325,16 +347,17 @@ def run(args: argparse.Namespace) -> List[dict]:
                         osp.splitext(osp.basename(video))[0] + '_activation')
         title = (f'{osp.basename(video)}: {type(model.backbone).__name__}, '
                  f'{osp.basename(args.checkpoint)}{note}')
-        png, gif = render(osp.basename(video), frames, maps,
-                          min(args.frames_shown, len(frames)), scale, title)
+        png, gif = render(
+            osp.basename(video), frames, maps,
+            min(args.frames_shown, len(frames)), scale, title)
         save_png(np.asarray(png), stem + '.png')
-        save_gif([np.asarray(frame) for frame in gif], stem + '.gif',
-                 args.fps)
+        save_gif([np.asarray(frame) for frame in gif], stem + '.gif', args.fps)
         print(f'{video}: wrote {stem}.png ({png.width}x{png.height}) and '
               f'{stem}.gif{note}')
         written.append(
-            dict(png=stem + '.png', gif=stem + '.gif', maps=maps,
-                 frames=frames))
+            dict(
+                png=stem + '.png', gif=stem + '.gif', maps=maps,
+                frames=frames))
     return written
 
 

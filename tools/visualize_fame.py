@@ -57,10 +57,10 @@ from fame_mm.datasets.transforms.checked_decord import \
 from fame_mm.models.augments.fame import FAME  # noqa: E402
 from fame_mm.models.data_preprocessors import \
     ContrastiveDataPreprocessor  # noqa: E402
-from fame_mm.visualization import (FAMEVisualizer,  # noqa: E402
-                                   fame_gif_frames, save_gif, save_png)
-from fame_mm.visualization.fame_picture import (MIN_TILE,  # noqa: E402
-                                                auto_scale)
+from fame_mm.visualization import FAMEVisualizer  # noqa: E402
+from fame_mm.visualization import fame_gif_frames, save_gif, save_png
+from fame_mm.visualization.fame_picture import MIN_TILE  # noqa: E402
+from fame_mm.visualization.fame_picture import auto_scale
 
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.mov', '.webm', '.m4v')
 
@@ -332,8 +332,7 @@ def _video_meta(ann_file: str) -> Dict[str, str]:
     its annotation file; other datasets have none and get ``{}``.
     """
     details = {}
-    for meta_file in glob.glob(osp.join(osp.dirname(ann_file),
-                                        '*_meta.json')):
+    for meta_file in glob.glob(osp.join(osp.dirname(ann_file), '*_meta.json')):
         try:
             with open(meta_file) as f:
                 videos = json.load(f).get('videos', [])
@@ -342,8 +341,10 @@ def _video_meta(ann_file: str) -> Dict[str, str]:
         for video in videos:
             if not isinstance(video, dict) or 'filename' not in video:
                 continue
-            parts = [video.get('label_name'),
-                     video.get('background_family_name')]
+            parts = [
+                video.get('label_name'),
+                video.get('background_family_name')
+            ]
             text = ' / bg '.join(str(p) for p in parts if p is not None)
             details[osp.basename(video['filename'])] = text
     return details
@@ -398,8 +399,8 @@ def find_videos(paths: Sequence[str]) -> List[str]:
     for path in paths:
         if osp.isdir(path):
             found = sorted(
-                p for p in glob.glob(osp.join(path, '**', '*'),
-                                     recursive=True)
+                p
+                for p in glob.glob(osp.join(path, '**', '*'), recursive=True)
                 if p.lower().endswith(VIDEO_EXTENSIONS) and osp.isfile(p))
             if not found:
                 raise VisualizeError(
@@ -414,8 +415,7 @@ def find_videos(paths: Sequence[str]) -> List[str]:
     return videos
 
 
-def video_pipeline(clip_len: int, frame_interval: int,
-                   size: Tuple[int, int]):
+def video_pipeline(clip_len: int, frame_interval: int, size: Tuple[int, int]):
     """Decode one clip of ``clip_len`` frames, resized to ``size`` (W, H).
 
     The project's decord transforms (clear errors naming the file) and
@@ -443,11 +443,11 @@ def video_batches(videos: Sequence[str], cfg,
         # Take the clip sampling of the config's dataloader where it has one.
         try:
             pipeline = dataloader_cfg(cfg, args.split)['dataset']['pipeline']
-            sampler = next(t for sub in _sub_pipelines(pipeline) for t in sub
-                           if 'clip_len' in t)
+            sampler = next(
+                t for sub in _sub_pipelines(pipeline) for t in sub
+                if 'clip_len' in t)
             clip_len = clip_len or sampler['clip_len']
-            frame_interval = frame_interval or sampler.get(
-                'frame_interval', 1)
+            frame_interval = frame_interval or sampler.get('frame_interval', 1)
         except (VisualizeError, KeyError, StopIteration, TypeError):
             pass
     clip_len, frame_interval = clip_len or 8, frame_interval or 2
@@ -469,8 +469,8 @@ def video_batches(videos: Sequence[str], cfg,
                 raise VisualizeError(
                     f'{err} (Or leave it out of the videos given to '
                     'visualize_fame.py.)') from err
-            views.append(torch.from_numpy(np.ascontiguousarray(
-                results['imgs'][0])))
+            views.append(
+                torch.from_numpy(np.ascontiguousarray(results['imgs'][0])))
             total = results['total_frames']
             note = ''
             if total < span:
@@ -520,8 +520,8 @@ def run(args: argparse.Namespace) -> List[Tuple[str, str]]:
     from mmengine.runner import set_random_seed
     set_random_seed(args.seed)  # random, numpy, torch (and CUDA)
     cfg = load_config(args)
-    init_default_scope(cfg.get('default_scope', 'mmaction') if cfg else
-                       'mmaction')
+    init_default_scope(
+        cfg.get('default_scope', 'mmaction') if cfg else 'mmaction')
     fame = build_fame(cfg, args)
     if args.videos:
         batches = video_batches(find_videos(args.videos), cfg, args)
@@ -540,12 +540,17 @@ def run(args: argparse.Namespace) -> List[Tuple[str, str]]:
         scale = args.scale or auto_scale(*clips.shape[-2:])
         stem = osp.join(args.out_dir, f'fame_batch{batch_index:02d}')
         grid = visualizer.draw_fame_batch(
-            clips, result, fame, batch.names, batch.details,
-            args.frames_shown, scale,
+            clips,
+            result,
+            fame,
+            batch.names,
+            batch.details,
+            args.frames_shown,
+            scale,
             title=f'{source} - batch {batch_index}, seed {args.seed}')
         save_png(grid, stem + '.png', args.colors)
-        save_gif(fame_gif_frames(clips, result, scale), stem + '.gif',
-                 args.fps)
+        save_gif(
+            fame_gif_frames(clips, result, scale), stem + '.gif', args.fps)
         pairs = ', '.join(f'{i}<-{j}'
                           for i, j in enumerate(result.permutation.tolist()))
         print(f'batch {batch_index}: {clips.size(0)} clip(s) '

@@ -17,8 +17,7 @@ _base_ = [
 pretrained = 'work_dirs/pretrain_demo/epoch_320.pth'
 model = dict(
     backbone=dict(_delete_=True, **_base_.resnet3d18_w16),
-    cls_head=dict(
-        in_channels=_base_.resnet3d18_w16_channels, num_classes=8))
+    cls_head=dict(in_channels=_base_.resnet3d18_w16_channels, num_classes=8))
 
 # 25 epochs x 8 steps of 8 clips at lr 0.005 (x0.1 at 15 and 20: the
 # recipe's steps at 60% and 80%). On this data a randomly initialised

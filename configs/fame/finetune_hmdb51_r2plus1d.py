@@ -1,7 +1,8 @@
 # Finetune a FAME-pretrained R(2+1)D-18 on HMDB51 at 16 x 112^2 (see
 # finetune_ucf101_r2plus1d.py); mmaction2's HMDB51 layout.
 #   tools/dist_train.sh configs/fame/finetune_hmdb51_r2plus1d.py 4
-# Other splits: SPLIT=2 tools/dist_train.sh configs/fame/finetune_hmdb51_r2plus1d.py 4
+# Other splits: SPLIT=2 tools/dist_train.sh \
+#     configs/fame/finetune_hmdb51_r2plus1d.py 4
 _base_ = [
     '../_base_/models/r2plus1d_r18_finetune.py',
     '../_base_/datasets/hmdb51.py',

@@ -4,7 +4,8 @@
 # and 120; 4 GPUs x 32; test 10 uniform clips x 1 centre crop (short side
 # 240, as the released eval.py on 320 x 240 videos), scores averaged.
 #   tools/dist_train.sh configs/fame/finetune_ucf101.py 4
-#   tools/test.py configs/fame/finetune_ucf101.py work_dirs/finetune_ucf101/best_acc_top1_epoch_*.pth
+#   tools/test.py configs/fame/finetune_ucf101.py \
+#       work_dirs/finetune_ucf101/best_acc_top1_epoch_*.pth
 # Other splits: SPLIT=2 tools/dist_train.sh configs/fame/finetune_ucf101.py 4
 _base_ = [
     '../_base_/models/inception_i3d_finetune.py',

@@ -2,7 +2,8 @@
 # the recipe of finetune_ucf101.py at 16 x 112^2 (test: short side 128,
 # centre crop 112, 10 clips).
 #   tools/dist_train.sh configs/fame/finetune_ucf101_r2plus1d.py 4
-# Other splits: SPLIT=2 tools/dist_train.sh configs/fame/finetune_ucf101_r2plus1d.py 4
+# Other splits: SPLIT=2 tools/dist_train.sh \
+#     configs/fame/finetune_ucf101_r2plus1d.py 4
 _base_ = [
     '../_base_/models/r2plus1d_r18_finetune.py',
     '../_base_/datasets/ucf101.py',

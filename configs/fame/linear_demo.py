@@ -26,7 +26,8 @@ model = dict(
         **_base_.resnet3d18_w16),
     cls_head=dict(
         type='BatchNormLinearHead',
-        in_channels=_base_.resnet3d18_w16_channels, num_classes=8))
+        in_channels=_base_.resnet3d18_w16_channels,
+        num_classes=8))
 
 # The recipe's lr scaled linearly from 128 to 8 clips per step.
 optim_wrapper = dict(optimizer=dict(lr=0.1 * 8 / 128))

@@ -3,7 +3,8 @@
 # and a linear classifier is trained on its globally pooled 1024-d features.
 # Same data as finetuning, without colour augmentation.
 #   tools/dist_train.sh configs/fame/linear_ucf101.py 4
-#   tools/test.py configs/fame/linear_ucf101.py work_dirs/linear_ucf101/best_acc_top1_epoch_*.pth
+#   tools/test.py configs/fame/linear_ucf101.py \
+#       work_dirs/linear_ucf101/best_acc_top1_epoch_*.pth
 _base_ = [
     '../_base_/models/inception_i3d_linear.py',
     '../_base_/datasets/ucf101.py',

@@ -12,7 +12,6 @@ train_pipeline = [
     _base_._two_clips,
     dict(type='PackFrameIndices'),
 ]
-train_dataloader = dict(
-    num_workers=4, dataset=dict(pipeline=train_pipeline))
+train_dataloader = dict(num_workers=4, dataset=dict(pipeline=train_pipeline))
 model = dict(
     data_preprocessor=dict(decoder=dict(backend='torchcodec', device='cuda')))

@@ -1,8 +1,10 @@
 # Static-bias evaluation of a finetuned demo model: top-1 on the 64 demo
 # test videos, on their static versions (one frame repeated) and on their
 # background-swapped versions, and StillMix's contrasted accuracy.
-#   python tools/data/make_static_bias_sets.py --config configs/fame/static_bias_demo.py
-#   python tools/test.py configs/fame/static_bias_demo.py work_dirs/finetune_demo/epoch_25.pth
+#   python tools/data/make_static_bias_sets.py --config \
+#       configs/fame/static_bias_demo.py
+#   python tools/test.py configs/fame/static_bias_demo.py \
+#       work_dirs/finetune_demo/epoch_25.pth
 _base_ = ['./finetune_demo.py']
 
 test_dataloader = dict(

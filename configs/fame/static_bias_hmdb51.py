@@ -1,7 +1,9 @@
 # Static-bias evaluation of a finetuned HMDB51 model (see
 # static_bias_ucf101.py).
-#   python tools/data/make_static_bias_sets.py --config configs/fame/static_bias_hmdb51.py
-#   python tools/test.py configs/fame/static_bias_hmdb51.py work_dirs/finetune_hmdb51/best_acc_top1_epoch_*.pth
+#   python tools/data/make_static_bias_sets.py --config \
+#       configs/fame/static_bias_hmdb51.py
+#   python tools/test.py configs/fame/static_bias_hmdb51.py \
+#       work_dirs/finetune_hmdb51/best_acc_top1_epoch_*.pth
 # (It lists the bases of finetune_hmdb51.py itself: inheriting that config
 # would make a chain of 4 config files.)
 _base_ = [

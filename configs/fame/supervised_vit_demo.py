@@ -16,8 +16,7 @@ _base_ = [
 pretrained = None
 model = dict(
     backbone=dict(_delete_=True, **_base_.timesformer_tiny),
-    cls_head=dict(
-        in_channels=_base_.timesformer_tiny_channels, num_classes=8))
+    cls_head=dict(in_channels=_base_.timesformer_tiny_channels, num_classes=8))
 train_dataloader = dict(batch_size=16, drop_last=True)
 # AdamW, the usual optimiser of vision transformers; 640 steps, cosine.
 optim_wrapper = dict(

@@ -101,8 +101,8 @@ class CheckedVideoDataset(VideoDataset):
         except VideoReadError as err:
             if self.test_mode or not self.skip_unreadable:
                 raise
-            self._unreadable_in_a_row = getattr(
-                self, '_unreadable_in_a_row', 0) + 1
+            self._unreadable_in_a_row = getattr(self, '_unreadable_in_a_row',
+                                                0) + 1
             self._last_unreadable = err
             print_log(
                 f'{err} Skipping it and drawing another video '

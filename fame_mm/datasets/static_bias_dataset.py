@@ -92,9 +92,10 @@ class StaticBiasDataset(ConcatDataset):
             info = original.get_data_info(index)
             filename = info['filename']
             label = int(info['label'])
-            same = (filename.endswith(record['filename'])
-                    and label == record['label'] and osp.isfile(filename)
-                    and osp.getsize(filename) == record['source_bytes'])
+            same = (
+                filename.endswith(record['filename'])
+                and label == record['label'] and osp.isfile(filename)
+                and osp.getsize(filename) == record['source_bytes'])
             if not same:
                 raise ValueError(
                     f'{where}, video {index} ({record["filename"]}, label '

@@ -136,8 +136,8 @@ def _user_masks(path: str, num_frames: int, height: int,
         if mask is None:
             raise StaticBiasSetError(f'Cannot read the mask {file}')
         if mask.shape != (height, width):
-            mask = cv2.resize(mask, (width, height),
-                              interpolation=cv2.INTER_NEAREST)
+            mask = cv2.resize(
+                mask, (width, height), interpolation=cv2.INTER_NEAREST)
         masks.append(mask > 0)
     masks = np.stack(masks)
     return np.repeat(masks, num_frames, 0) if len(masks) == 1 else masks
@@ -249,8 +249,7 @@ def build_static_bias_sets(ann_file: str,
             partner_frames, _ = _read(
                 osp.join(data_prefix, partner.filename), ann_file, partner)
             partner_frame = int(rng.integers(len(partner_frames)))
-            back = _cover_resize(partner_frames[partner_frame], height,
-                                 width)
+            back = _cover_resize(partner_frames[partner_frame], height, width)
             background_info = dict(
                 video=partner.filename,
                 frame=partner_frame,

@@ -1,4 +1,4 @@
-"""The built-in demo dataset: generated motion videos, decoded like real data."""
+"""Built-in demo dataset: generated motion videos decoded like real ones."""
 import os.path as osp
 from typing import Any
 

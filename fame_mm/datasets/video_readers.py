@@ -92,8 +92,11 @@ class PyAVReader:
         return self._key_indices[max(pos, 0)] if self._key_indices else 0
 
     def _seek(self, index: int) -> None:
-        self._container.seek(int(self._pts[index]), backward=True,
-                             any_frame=False, stream=self._stream)
+        self._container.seek(
+            int(self._pts[index]),
+            backward=True,
+            any_frame=False,
+            stream=self._stream)
         self._frames = self._container.decode(self._stream)
         self._next_index = None
 
@@ -137,12 +140,16 @@ class TorchCodecReader:
     tensor on CUDA (the frames stay on the GPU).
     """
 
-    def __init__(self, path: str, num_threads: int = 1,
+    def __init__(self,
+                 path: str,
+                 num_threads: int = 1,
                  device: str = 'cpu') -> None:
         from torchcodec.decoders import VideoDecoder
         self.device = device
         self._decoder = VideoDecoder(
-            path, device=device, seek_mode='exact',
+            path,
+            device=device,
+            seek_mode='exact',
             num_ffmpeg_threads=num_threads)
         meta = self._decoder.metadata
         self._len = int(meta.num_frames)
@@ -153,12 +160,14 @@ class TorchCodecReader:
 
     def get_frames(self, indices: np.ndarray):
         """``N x H x W x 3`` uint8 RGB frames at ``indices``."""
-        batch = self._decoder.get_frames_at(
-            [int(i) for i in indices]).data.permute(0, 2, 3, 1)
+        batch = self._decoder.get_frames_at([int(i) for i in indices
+                                             ]).data.permute(0, 2, 3, 1)
         return batch.numpy() if self.device == 'cpu' else batch
 
 
-def open_video(path: str, backend: str = 'decord', num_threads: int = 1,
+def open_video(path: str,
+               backend: str = 'decord',
+               num_threads: int = 1,
                device: str = 'cpu'):
     """Open ``path`` with ``backend`` (see the module docstring).
 
@@ -188,8 +197,8 @@ def open_video(path: str, backend: str = 'decord', num_threads: int = 1,
 def torchcodec_available(device: str = 'cpu') -> bool:
     """Whether torchcodec imports and can load its FFmpeg libraries."""
     try:
-        from torchcodec.decoders import VideoDecoder  # noqa: F401
         import torchcodec._core  # noqa: F401  (loads libtorchcodec_core*)
+        from torchcodec.decoders import VideoDecoder  # noqa: F401
     except Exception:  # ImportError, OSError, RuntimeError
         return False
     if device.startswith('cuda'):

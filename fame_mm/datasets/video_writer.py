@@ -35,10 +35,11 @@ def _check_frames(frames: np.ndarray, path: str) -> None:
 
 
 def _write_h264(tmp_path: str, frames: Iterable[np.ndarray], width: int,
-                height: int, is_color: bool, fps: Union[int, float],
-                gop: int, crf: int, preset: str, threads: int) -> None:
-    import av  # PyAV, requirements/runtime.txt
+                height: int, is_color: bool, fps: Union[int, float], gop: int,
+                crf: int, preset: str, threads: int) -> None:
     from fractions import Fraction
+
+    import av  # PyAV, requirements/runtime.txt
     with av.open(tmp_path, mode='w', format='mp4') as container:
         stream = container.add_stream(
             'libx264', rate=Fraction(fps).limit_denominator(1001))

@@ -21,5 +21,5 @@ def video_features(model: nn.Module, data_batch: dict) -> Tensor:
     batch_size = inputs.shape[0]
     maps = model(inputs, mode='tensor')  # (B * N) x C x T' x H' x W'
     pooled = maps.flatten(2).mean(dim=2)
-    return pooled.view(batch_size, -1, pooled.shape[1]).mean(dim=1).float(
-    ).cpu()
+    return pooled.view(batch_size, -1,
+                       pooled.shape[1]).mean(dim=1).float().cpu()

@@ -91,8 +91,9 @@ def gif_size(num_samples: int, height: int, width: int,
 def frame_positions(num_frames: int, frames_shown: int) -> List[int]:
     """Evenly spaced frame indices of a clip, first and last included."""
     count = min(frames_shown, num_frames)
-    return sorted({int(round(i)) for i in np.linspace(0, num_frames - 1,
-                                                      count)})
+    return sorted(
+        {int(round(i))
+         for i in np.linspace(0, num_frames - 1, count)})
 
 
 def heat_colours(values: np.ndarray) -> np.ndarray:
@@ -113,8 +114,8 @@ def upscale(image: np.ndarray, scale: int) -> np.ndarray:
     if scale == 1:
         return image
     height, width = image.shape[:2]
-    return mmcv.imresize(image, (width * scale, height * scale),
-                         interpolation='nearest')
+    return mmcv.imresize(
+        image, (width * scale, height * scale), interpolation='nearest')
 
 
 def map_tiles(frame: np.ndarray, motion: np.ndarray, colour: np.ndarray,
@@ -143,8 +144,8 @@ def map_tiles(frame: np.ndarray, motion: np.ndarray, colour: np.ndarray,
     return tiles[:count]
 
 
-def fit_text(text: str, width: float,
-             text_width: Callable[[str], float]) -> str:
+def fit_text(text: str, width: float, text_width: Callable[[str],
+                                                           float]) -> str:
     """``text``, shortened with a middle ellipsis to ``width``.
 
     Args:
@@ -225,8 +226,10 @@ def fame_grid(clips: Tensor,
     canvas = np.full((size[1], size[0], 3), 255, np.uint8)
     details = list(details or [])
     originals, fused = to_uint8_frames(clips), to_uint8_frames(result.fused)
-    maps = [m.detach().float().cpu().numpy()
-            for m in (result.motion, result.colour, result.mask)]
+    maps = [
+        m.detach().float().cpu().numpy()
+        for m in (result.motion, result.colour, result.mask)
+    ]
     permutation = result.permutation.tolist()
     positions = frame_positions(num_frames, frames_shown)
     middle = num_frames // 2
@@ -247,9 +250,10 @@ def fame_grid(clips: Tensor,
             ([originals[i, t] for t in positions],
              [f'clip {i}: {names[i]}',
               details[i] if i < len(details) else '']),
-            (map_tiles(originals[i, middle], *(m[i] for m in maps), cols),
-             ['FAME maps: motion,', 'colour ratio,', 'mask (white = kept),',
-              f'kept: frame {middle} x mask']),
+            (map_tiles(originals[i, middle], *(m[i] for m in maps), cols), [
+                'FAME maps: motion,', 'colour ratio,', 'mask (white = kept),',
+                f'kept: frame {middle} x mask'
+            ]),
             ([fused[i, t] for t in positions],
              list(fused_labels(i, permutation[i], names))),
         ]
@@ -263,17 +267,22 @@ def fame_grid(clips: Tensor,
             ]
             for col, tile in enumerate(tiles):
                 x = x0 + col * (tile_w + GAP)
-                canvas[y_row:y_row + tile_h, x:x + tile_w] = upscale(
-                    tile, scale)
+                canvas[y_row:y_row + tile_h,
+                       x:x + tile_w] = upscale(tile, scale)
                 if row == 1:
                     captions.append(
-                        Caption(MAP_CAPTIONS[col], x + 2, y_row + 1,
-                                tile_w - 4, on_tile=True))
+                        Caption(
+                            MAP_CAPTIONS[col],
+                            x + 2,
+                            y_row + 1,
+                            tile_w - 4,
+                            on_tile=True))
         y += ROWS_PER_SAMPLE * (tile_h + GAP) + SAMPLE_GAP
     return FAMEPicture(canvas, captions)
 
 
-def fame_gif_frames(clips: Tensor, result: FAMEIntermediates,
+def fame_gif_frames(clips: Tensor,
+                    result: FAMEIntermediates,
                     scale: int = 1) -> List[np.ndarray]:
     """One image per frame: original clips on top, fused clips below.
 

@@ -94,9 +94,10 @@ class FAMEVisualizer(Visualizer):
         """
         height, width = clips.shape[-2:]
         names = list(names or [f'sample {i}' for i in range(len(clips))])
-        picture = fame_grid(
-            clips, result, header_lines(title, fame, clips.shape), names,
-            details, frames_shown, scale or auto_scale(height, width))
+        picture = fame_grid(clips, result,
+                            header_lines(title, fame,
+                                         clips.shape), names, details,
+                            frames_shown, scale or auto_scale(height, width))
         self.set_image(picture.image)
         self.draw_captions(picture.captions)
         return self.get_image()

@@ -5,13 +5,14 @@ import numpy as np
 from PIL import Image
 
 
-def save_png(image: np.ndarray, path: str,
+def save_png(image: np.ndarray,
+             path: str,
              colors: Optional[int] = None) -> None:
     """Write ``H x W x 3`` uint8 RGB; ``colors``: quantise to <= 256."""
     picture = Image.fromarray(image)
     if colors is not None:
-        picture = picture.quantize(colors=colors, method=Image.MEDIANCUT,
-                                   dither=Image.Dither.NONE)
+        picture = picture.quantize(
+            colors=colors, method=Image.MEDIANCUT, dither=Image.Dither.NONE)
     picture.save(path, optimize=True)
 
 

@@ -6,11 +6,11 @@ from typing import Optional
 
 import numpy as np
 import pytest
+from demo_tools import REPO
 from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.runner import Runner
 
-from demo_tools import REPO
 from fame_mm.datasets.synthetic_motion import MOTION_CLASSES
 
 FAME_CONFIG = osp.join(REPO, 'configs/fame/bias_fame_demo.py')
@@ -22,8 +22,12 @@ TRAIN_DATA = {
     'demo': (DEMO_CONFIG, 'demo_train_dataset', 'demo_two_clip_pipeline'),
 }
 CODEC_NOISE = 60
-TRANSLATIONS = {'left': (0, -1), 'right': (0, 1), 'up': (1, -1),
-                'down': (1, 1)}  # label -> (axis: 0 = x, 1 = y; sign)
+TRANSLATIONS = {
+    'left': (0, -1),
+    'right': (0, 1),
+    'up': (1, -1),
+    'down': (1, 1)
+}  # label -> (axis: 0 = x, 1 = y; sign)
 
 
 def _types(pipeline: list) -> list:
@@ -76,8 +80,12 @@ def train_data(request, tmp_path_factory):
     cfg = Config.fromfile(path)
     root = str(tmp_path_factory.mktemp(request.param))
     dataset = copy.deepcopy(cfg[dataset_var])
-    dataset.update(data_root=root, num_videos=4, num_classes=4,
-                   background_label_correlation=0.0, pipeline=[])
+    dataset.update(
+        data_root=root,
+        num_videos=4,
+        num_classes=4,
+        background_label_correlation=0.0,
+        pipeline=[])
     return cfg[pipeline_var], dataset
 
 
@@ -86,8 +94,10 @@ def _pipeline_clips(two_clip_pipeline: list, dataset_cfg: dict,
     """Run a two-clip pipeline (unpacked) on every video."""
     from mmaction.registry import DATASETS
     pipeline = copy.deepcopy(two_clip_pipeline)
-    pipeline = [t for t in pipeline
-                if t['type'] not in ('FormatShape', 'PackActionInputs')]
+    pipeline = [
+        t for t in pipeline
+        if t['type'] not in ('FormatShape', 'PackActionInputs')
+    ]
     for transform in pipeline:
         if transform['type'] == 'ClipwiseTransforms':
             transform['transforms'] = transform['transforms'] + transforms
@@ -108,14 +118,15 @@ def _pipeline_clips(two_clip_pipeline: list, dataset_cfg: dict,
 def test_bias_pipelines_have_no_flip():
     for path in (FAME_CONFIG, CEILING_CONFIG):
         cfg = Config.fromfile(path)
-        pipelines = [cfg.train_dataloader.dataset.pipeline,
-                     cfg.bias_eval_pipeline]
+        pipelines = [
+            cfg.train_dataloader.dataset.pipeline, cfg.bias_eval_pipeline
+        ]
         for pipeline in pipelines:
             assert 'Flip' not in _types(pipeline), path
 
 
-@pytest.mark.parametrize(
-    'name', ['pretrain_demo', 'finetune_demo', 'linear_demo'])
+@pytest.mark.parametrize('name',
+                         ['pretrain_demo', 'finetune_demo', 'linear_demo'])
 def test_demo_pipelines_have_no_flip(name):
     cfg = Config.fromfile(osp.join(REPO, f'configs/fame/{name}.py'))
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):

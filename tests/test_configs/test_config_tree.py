@@ -39,8 +39,7 @@ def own_bases(path: str) -> List[str]:
 def chain_length(path: str) -> int:
     """Number of our own config files on the longest inheritance chain
     starting at ``path`` (the file itself included)."""
-    return 1 + max((chain_length(base) for base in own_bases(path)),
-                   default=0)
+    return 1 + max((chain_length(base) for base in own_bases(path)), default=0)
 
 
 def rel(path: str) -> str:

@@ -21,13 +21,16 @@ def load(name):
 def small_dataset(cfg, tmp_path, names):
     (tmp_path / 'list.txt').write_text(''.join(f'{n}\n' for n in names))
     dataset = cfg.train_dataloader.dataset
-    return DATASETS.build(dict(dataset, ann_file=str(tmp_path / 'list.txt'),
-                               data_prefix=dict(video=str(tmp_path))))
+    return DATASETS.build(
+        dict(
+            dataset,
+            ann_file=str(tmp_path / 'list.txt'),
+            data_prefix=dict(video=str(tmp_path))))
 
 
 def small_preprocessor(cfg, **decoder):
-    pre = dict(cfg.model.data_preprocessor, query_augments=[],
-               batch_augments=[])
+    pre = dict(
+        cfg.model.data_preprocessor, query_augments=[], batch_augments=[])
     pre['crop'] = dict(pre['crop'], size=32)
     if decoder:
         pre['decoder'] = decoder
@@ -45,8 +48,9 @@ def test_device_crop_config_loader_only_decodes(tmp_path, make_video):
     make_video('b.mp4', num_frames=40, height=36, width=80, codec='h264')
     dataset = small_dataset(cfg, tmp_path, ['a.mp4', 'b.mp4'])
     batch = pseudo_collate([dataset[0], dataset[1]])
-    assert [tuple(x.shape) for x in batch['inputs']] == [
-        (2, 3, 16, 48, 64), (2, 3, 16, 36, 80)]  # uncropped
+    assert [tuple(x.shape)
+            for x in batch['inputs']] == [(2, 3, 16, 48, 64),
+                                          (2, 3, 16, 36, 80)]  # uncropped
     out = small_preprocessor(cfg)(batch, training=True)['inputs']
     assert out.shape == (2, 2, 3, 16, 32, 32)
 
@@ -63,8 +67,8 @@ def test_main_process_decoding_gives_the_loader_frames(tmp_path, make_video,
     pre = small_preprocessor(cfg, backend=backend, device='cpu')
     clips = pre.decode(pseudo_collate([sample]))[0]
     assert clips.shape == (2, 3, 16, 48, 64) and clips.dtype == torch.uint8
-    loaded = CheckedVideoDecode()(dict(
-        CheckedVideoInit()(dict(filename=path)), frame_inds=inds.numpy()))
+    loaded = CheckedVideoDecode()(
+        dict(CheckedVideoInit()(dict(filename=path)), frame_inds=inds.numpy()))
     expected = torch.from_numpy(np.stack(loaded['imgs'])).view(
         2, 16, 48, 64, 3).permute(0, 4, 1, 2, 3)
     assert torch.equal(clips, expected)
@@ -81,5 +85,7 @@ def test_main_process_decoding_names_a_bad_file(tmp_path, make_video):
     with pytest.raises(VideoReadError, match='a.mp4'):
         pre(pseudo_collate([sample]), training=True)
     with pytest.raises(ValueError, match='crop'):
-        MODELS.build(dict(type='ContrastiveDataPreprocessor',
-                          decoder=dict(backend='pyav')))
+        MODELS.build(
+            dict(
+                type='ContrastiveDataPreprocessor',
+                decoder=dict(backend='pyav')))

@@ -95,8 +95,8 @@ def test_finetune_recipe(name, monkeypatch):
     assert sample['type'] == 'SampleFrames'
     assert (sample['clip_len'], sample['frame_interval'],
             sample['num_clips']) == (16, 2, 1)
-    assert tuple(by_type(train, 'RandomResizedCrop')['area_range']) == (0.2,
-                                                                         1.0)
+    assert tuple(by_type(train,
+                         'RandomResizedCrop')['area_range']) == (0.2, 1.0)
     assert train[4]['type'] == 'Resize'
     assert tuple(train[4]['scale']) == (crop, crop)
     assert by_type(train, 'Flip')['flip_ratio'] == 0.5
@@ -110,8 +110,7 @@ def test_finetune_recipe(name, monkeypatch):
     assert augment.blur_prob == 0.0
     assert len(preprocessor.query_augments) == 0  # no FAME downstream
 
-    for loader, num_clips in (('val_dataloader', 1), ('test_dataloader',
-                                                      10)):
+    for loader, num_clips in (('val_dataloader', 1), ('test_dataloader', 10)):
         pipeline = cfg[loader].dataset.pipeline
         assert pipeline[1]['type'] == 'SampleFrames'
         assert pipeline[1]['num_clips'] == num_clips
@@ -167,8 +166,7 @@ def test_retrieval_recipe(name, monkeypatch):
         assert subset.pipeline[4] == dict(type='CenterCrop', crop_size=crop)
         assert subset.test_mode
     metrics = {m['type']: m for m in cfg.test_evaluator}
-    assert tuple(metrics['VideoRetrievalMetric']['topk']) == (1, 5, 10, 20,
-                                                              50)
+    assert tuple(metrics['VideoRetrievalMetric']['topk']) == (1, 5, 10, 20, 50)
     assert 'KNNAccMetric' in metrics
 
 
@@ -230,8 +228,8 @@ def test_config_trains_and_validates_on_tiny_videos(name, downstream_cfg,
     log_vars = model.train_step(batch, optim_wrapper)
     loss = log_vars['loss'].item()
     assert math.isfinite(loss) and loss > 0
-    assert not torch.equal(_param(model.cls_head, 'fc_cls.weight'),
-                           head_before)
+    assert not torch.equal(
+        _param(model.cls_head, 'fc_cls.weight'), head_before)
     backbone_changed = not torch.equal(
         _param(model.backbone, first_conv), backbone_before)
     assert backbone_changed == (not name.startswith('linear'))
@@ -260,8 +258,7 @@ def test_config_trains_and_validates_on_tiny_videos(name, downstream_cfg,
         inputs = model.data_preprocessor(test_batch, False)['inputs']
         for video, sample in zip(inputs, outputs):
             clip_scores = model.cls_head(model.backbone(video))
-            torch.testing.assert_close(sample.pred_score,
-                                       clip_scores.mean(0))
+            torch.testing.assert_close(sample.pred_score, clip_scores.mean(0))
 
 
 @pytest.mark.parametrize('name', RETRIEVAL)

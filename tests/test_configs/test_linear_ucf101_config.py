@@ -21,9 +21,8 @@ def linear_run(downstream_cfg, i3d_checkpoint, tmp_path_factory):
     cfg.train_cfg.max_epochs = 3  # 1 iteration per epoch
     cfg.param_scheduler[0].update(T_max=3, end=3)
     cfg.default_hooks.checkpoint.update(interval=100, save_last=False)
-    cfg.custom_hooks = list(cfg.custom_hooks) + [
-        dict(type='ModelSnapshotHook')
-    ]
+    cfg.custom_hooks = list(
+        cfg.custom_hooks) + [dict(type='ModelSnapshotHook')]
     runner = Runner.from_cfg(cfg)
     runner.train()
     return runner

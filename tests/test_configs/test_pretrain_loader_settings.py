@@ -35,8 +35,10 @@ def test_pretraining_pipeline_packs_uint8_views(name, tmp_path, make_video):
     make_video('a.mp4', num_frames=40)
     (tmp_path / 'list.txt').write_text('a.mp4\n')
     dataset = DATASETS.build(
-        dict(cfg.train_dataloader.dataset, ann_file=str(tmp_path / 'list.txt'),
-             data_prefix=dict(video=str(tmp_path))))
+        dict(
+            cfg.train_dataloader.dataset,
+            ann_file=str(tmp_path / 'list.txt'),
+            data_prefix=dict(video=str(tmp_path))))
     batch = pseudo_collate([dataset[0], dataset[0]])
     crop = cfg.train_pipeline[3]['transforms'][1]['scale']
     for clips in batch['inputs']:

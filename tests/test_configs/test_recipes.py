@@ -77,7 +77,8 @@ RECIPES = {
         **PAPER, 'model.head.queue_len': 2048
     },
     'pretrain_demo': {
-        **PAPER, 'model.backbone.type': 'ResNet3d',
+        **PAPER,
+        'model.backbone.type': 'ResNet3d',
         'model.backbone.base_channels': 16,
         'model.head.in_channels': 128,
         'model.head.queue_len': 64,
@@ -175,9 +176,12 @@ RECIPES = {
         'test_dataloader.dataset.bias_root': 'data/static_bias/hmdb51_split_1',
     },
     'finetune_hmdb51_fameblend': {
-        'model.cls_head.num_classes': 51,
-        'model.data_preprocessor.blending.type': 'FAMEBlending',
-        'model.data_preprocessor.batch_augments.0.type': 'ClipColorAugment',
+        'model.cls_head.num_classes':
+        51,
+        'model.data_preprocessor.blending.type':
+        'FAMEBlending',
+        'model.data_preprocessor.batch_augments.0.type':
+        'ClipColorAugment',
         'train_dataloader.dataset.ann_file':
         'data/hmdb51/hmdb51_train_split_1_videos.txt',
     },
@@ -218,10 +222,10 @@ def test_cosine_schedule_spans_the_run(name):
     assert built.end == built.T_max == cfg.train_cfg.max_epochs
 
 
-@pytest.mark.parametrize('name, clip_len, size', [('pretrain_k400', 16, 224),
-                                                  ('pretrain_k400_r2plus1d',
-                                                   16, 112),
-                                                  ('pretrain_demo', 8, 32)])
+@pytest.mark.parametrize('name, clip_len, size',
+                         [('pretrain_k400', 16, 224),
+                          ('pretrain_k400_r2plus1d', 16, 112),
+                          ('pretrain_demo', 8, 32)])
 def test_pretraining_clips(name, clip_len, size):
     pipeline = load(name).train_dataloader.dataset.pipeline
     sampler = step(pipeline, 'SampleTwoClips')
@@ -234,9 +238,8 @@ def test_pretraining_clips(name, clip_len, size):
     assert flips == ([] if name == 'pretrain_demo' else [0.5])
 
 
-@pytest.mark.parametrize('name', [
-    'pretrain_k400_device_crop', 'pretrain_k400_nvdec'
-])
+@pytest.mark.parametrize('name',
+                         ['pretrain_k400_device_crop', 'pretrain_k400_nvdec'])
 def test_device_crop_is_the_loader_crop(name):
     """The crop on the device samples what pretrain_k400.py's loader crop
     samples, on the same two clips."""
@@ -278,12 +281,12 @@ def test_r2plus1d_finetuning_changes_only_the_clip_size(dataset, monkeypatch):
              'Resize')['scale']) == (112, 112)
 
 
-@pytest.mark.parametrize('name, zero_init_residual', [
-    ('pretrain_demo', False), ('finetune_demo', False), ('linear_demo', False),
-    ('retrieval_demo', False), ('supervised_demo', False),
-    ('bias_fame_demo', False), ('bias_moco_demo', False),
-    ('bias_supervised_demo', True)
-])
+@pytest.mark.parametrize('name, zero_init_residual',
+                         [('pretrain_demo', False), ('finetune_demo', False),
+                          ('linear_demo', False), ('retrieval_demo', False),
+                          ('supervised_demo', False),
+                          ('bias_fame_demo', False), ('bias_moco_demo', False),
+                          ('bias_supervised_demo', True)])
 def test_cpu_backbone_residual_init(name, zero_init_residual):
     """The CPU ResNet3d starts with live residual branches; only the
     background-bias benchmark's supervised ceiling keeps mmaction2's

@@ -1,8 +1,8 @@
 """CachedVideoInit / CachedVideoDecode: decoded once, same frames as decord."""
 import numpy as np
 import pytest
-
 from conftest import moving_square_frames, write_video
+
 from fame_mm.datasets.transforms import (CachedVideoDecode, CachedVideoInit,
                                          CheckedDecordDecode,
                                          CheckedDecordInit, VideoReadError)
@@ -47,7 +47,8 @@ def test_frames_are_copies(tmp_path):
 
 def test_least_recently_used_video_is_dropped(tmp_path):
     paths = [
-        write_video(str(tmp_path / f'{i}.mp4'), moving_square_frames(6, seed=i))
+        write_video(
+            str(tmp_path / f'{i}.mp4'), moving_square_frames(6, seed=i))
         for i in range(3)
     ]
     init = CachedVideoInit(max_videos=2)

@@ -33,11 +33,11 @@ def _datasets(node):
 
 
 @pytest.mark.parametrize('name, num_classes', LABELLED)
-def test_finetune_and_linear_datasets_get_the_head_classes(name,
-                                                           num_classes):
+def test_finetune_and_linear_datasets_get_the_head_classes(name, num_classes):
     cfg = _config(name)
-    found = list(_datasets([cfg.train_dataloader, cfg.val_dataloader,
-                            cfg.test_dataloader]))
+    found = list(
+        _datasets(
+            [cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader]))
     assert found
     for dataset in found:
         assert issubclass(DATASETS.get(dataset['type']),
@@ -46,8 +46,8 @@ def test_finetune_and_linear_datasets_get_the_head_classes(name,
 
 
 @pytest.mark.parametrize(
-    'name', ['retrieval_ucf101.py', 'retrieval_hmdb51.py',
-             'static_bias_ucf101.py'])
+    'name',
+    ['retrieval_ucf101.py', 'retrieval_hmdb51.py', 'static_bias_ucf101.py'])
 def test_retrieval_and_static_bias_datasets_use_the_rules(name):
     found = list(_datasets(_config(name).test_dataloader))
     assert found
@@ -56,12 +56,12 @@ def test_retrieval_and_static_bias_datasets_use_the_rules(name):
                           CheckedVideoDataset), dataset['type']
 
 
-def test_label_out_of_range_fails_when_the_finetune_dataset_is_built(
-        tmp_path):
+def test_label_out_of_range_fails_when_the_finetune_dataset_is_built(tmp_path):
     ann = tmp_path / 'train.txt'
     ann.write_text('a.mp4 0\nb.mp4 101\n')
     cfg = _config('finetune_ucf101.py')
     dataset = dict(cfg.train_dataloader.dataset, ann_file=str(ann))
-    with pytest.raises(AnnotationError,
-                       match=r'train.txt:2: label 101 .* outside \[0, 101\)'):
+    with pytest.raises(
+            AnnotationError,
+            match=r'train.txt:2: label 101 .* outside \[0, 101\)'):
         DATASETS.build(dataset)

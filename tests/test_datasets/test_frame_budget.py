@@ -37,16 +37,20 @@ def test_training_skips_the_oversized_video(tmp_path, make_video):
     make_video('small.mp4', height=32, width=32)
     (tmp_path / 'ann.txt').write_text('big.mp4 0\nsmall.mp4 1\n')
     dataset = CheckedVideoDataset(
-        ann_file=str(tmp_path / 'ann.txt'), pipeline=PIPELINE,
-        data_prefix=dict(video=str(tmp_path)), num_classes=2)
+        ann_file=str(tmp_path / 'ann.txt'),
+        pipeline=PIPELINE,
+        data_prefix=dict(video=str(tmp_path)),
+        num_classes=2)
     np.random.seed(0)
     sample = dataset[0]  # big.mp4: skipped, another video drawn
     assert osp.basename(sample['filename']) == 'small.mp4'
     assert sample['imgs'][0].shape == (32, 32, 3)
 
 
-@pytest.mark.parametrize('name', ['pretrain_demo.py', 'pretrain_k400.py',
-                                  'finetune_ucf101.py', 'finetune_demo.py'])
+@pytest.mark.parametrize('name', [
+    'pretrain_demo.py', 'pretrain_k400.py', 'finetune_ucf101.py',
+    'finetune_demo.py'
+])
 def test_configs_turn_the_budget_on(name):
     cfg = Config.fromfile(osp.join(REPO, 'configs', 'fame', name))
     init = cfg.train_dataloader.dataset.pipeline[0]
@@ -62,6 +66,6 @@ def test_existing_path_without_extension_opens(tmp_path, make_video):
 
 
 def test_missing_path_without_extension_names_both(tmp_path):
-    with pytest.raises(VideoReadError,
-                       match=r'not found: .*/clip \(nor .*/clip\.mp4\)'):
+    with pytest.raises(
+            VideoReadError, match=r'not found: .*/clip \(nor .*/clip\.mp4\)'):
         CheckedDecordInit()(dict(filename=str(tmp_path / 'clip')))

@@ -7,8 +7,12 @@ pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 PIPELINE = [
     dict(type='CheckedDecordInit'),
-    dict(type='SampleFrames', clip_len=2, frame_interval=1, num_clips=1,
-         test_mode=True),
+    dict(
+        type='SampleFrames',
+        clip_len=2,
+        frame_interval=1,
+        num_clips=1,
+        test_mode=True),
     dict(type='CheckedDecordDecode'),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs'),
@@ -23,8 +27,8 @@ def split_files(tiny_videos, tmp_path_factory):
     gallery = ['a/v0.mp4', 'a/v1.mp4']
     query = ['b/v3.mp4', 'b/v2.mp4', 'a/v1.mp4']
     for name, videos in (('gallery', gallery), ('query', query)):
-        (root / f'{name}.txt').write_text(''.join(
-            f'{video} {entries[video]}\n' for video in videos))
+        (root / f'{name}.txt').write_text(''.join(f'{video} {entries[video]}\n'
+                                                  for video in videos))
     return root, [int(entries[v]) for v in gallery + query]
 
 

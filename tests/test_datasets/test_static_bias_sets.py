@@ -18,8 +18,12 @@ from fame_mm.models.augments import FAME
 
 PIPELINE = [
     dict(type='CheckedDecordInit'),
-    dict(type='SampleFrames', clip_len=4, frame_interval=2, num_clips=1,
-         test_mode=True),
+    dict(
+        type='SampleFrames',
+        clip_len=4,
+        frame_interval=2,
+        num_clips=1,
+        test_mode=True),
     dict(type='CheckedDecordDecode'),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs'),
@@ -126,8 +130,12 @@ def test_user_masks_and_image_backgrounds(video_set, tmp_path):
     cv2.imwrite(str(image_dir / 'green.png'), image)
     out = tmp_path / 'sets'
     manifest = build_static_bias_sets(
-        ann_file, root, str(out), background='images',
-        image_dir=str(image_dir), mask_dir=str(tmp_path / 'masks'),
+        ann_file,
+        root,
+        str(out),
+        background='images',
+        image_dir=str(image_dir),
+        mask_dir=str(tmp_path / 'masks'),
         progress=False)
     records = manifest['videos']
     assert records[0]['mask'].startswith('user:')
@@ -137,8 +145,8 @@ def test_user_masks_and_image_backgrounds(video_set, tmp_path):
     swapped, _ = read_video(str(out / 'swapped' / 'class0' / 'v0.mp4'))
     assert _mae(swapped[:, :, :30], source[:, :, :30]) < 4
     green = np.array([60, 200, 20])  # RGB
-    assert _mae(swapped[:, :, 34:], np.broadcast_to(
-        green, swapped[:, :, 34:].shape)) < 4
+    assert _mae(swapped[:, :, 34:],
+                np.broadcast_to(green, swapped[:, :, 34:].shape)) < 4
 
 
 def test_bad_input_names_the_file_and_line(video_set, tmp_path):
@@ -162,8 +170,11 @@ def test_dataset_tags_and_detects_stale_sets(video_set, tmp_path):
     ann_file, root = video_set
     out = str(tmp_path / 'sets')
     original = dict(
-        type='VideoDataset', ann_file=ann_file,
-        data_prefix=dict(video=root), pipeline=PIPELINE, test_mode=True)
+        type='VideoDataset',
+        ann_file=ann_file,
+        data_prefix=dict(video=root),
+        pipeline=PIPELINE,
+        test_mode=True)
     with pytest.raises(FileNotFoundError, match='make_static_bias_sets'):
         StaticBiasDataset(original=original, bias_root=out)
     build_static_bias_sets(ann_file, root, out, progress=False)
@@ -173,8 +184,9 @@ def test_dataset_tags_and_detects_stale_sets(video_set, tmp_path):
              s['data_samples'].static_bias_video,
              int(s['data_samples'].gt_label))
             for s in (dataset[i] for i in range(12))]
-    assert tags == [(name, i, i % 2) for name in
-                    ('original', 'static', 'swapped') for i in range(4)]
+    assert tags == [(name, i, i % 2)
+                    for name in ('original', 'static', 'swapped')
+                    for i in range(4)]
     assert dataset[5]['inputs'].shape == (1, 3, 4, 48, 64)
     # The source videos changed (e.g. regenerated demo data): refuse.
     write_video(osp.join(root, 'class1/v3.mp4'), _frames(7, num_frames=24))
@@ -190,8 +202,10 @@ def test_tool_command_line(video_set, tmp_path, repo_root, capsys):
     spec.loader.exec_module(tool)
     ann_file, root = video_set
     out = tmp_path / 'cli'
-    tool.main([ann_file, '--data-prefix', root, '--out-dir', str(out),
-               '--seed', '5'])
+    tool.main([
+        ann_file, '--data-prefix', root, '--out-dir',
+        str(out), '--seed', '5'
+    ])
     stdout = capsys.readouterr().out
     assert 'wrote 4 static and swapped videos' in stdout
     assert '4/4' in stdout  # the progress bar
@@ -217,13 +231,16 @@ def test_metric_and_runner_report_static_bias(video_set, tmp_path):
                 type='ActionDataPreprocessor', format_shape='NCTHW')),
         work_dir=str(tmp_path / 'work'),
         test_dataloader=dict(
-            batch_size=4, num_workers=0,
+            batch_size=4,
+            num_workers=0,
             sampler=dict(type='DefaultSampler', shuffle=False),
             dataset=dict(
                 type='StaticBiasDataset',
                 original=dict(
-                    type='VideoDataset', ann_file=ann_file,
-                    data_prefix=dict(video=root), pipeline=PIPELINE,
+                    type='VideoDataset',
+                    ann_file=ann_file,
+                    data_prefix=dict(video=root),
+                    pipeline=PIPELINE,
                     test_mode=True),
                 bias_root=out)),
         test_evaluator=dict(type='StaticBiasMetric'),
@@ -231,8 +248,8 @@ def test_metric_and_runner_report_static_bias(video_set, tmp_path):
         default_scope='mmaction')
     metrics = runner.test()
     assert set(metrics) == {
-        f'static_bias/{k}' for k in
-        ('original_top1', 'static_top1', 'swapped_top1', 'contrasted_acc',
-         'contrasted_acc_with_original')
+        f'static_bias/{k}'
+        for k in ('original_top1', 'static_top1', 'swapped_top1',
+                  'contrasted_acc', 'contrasted_acc_with_original')
     }
     assert all(0 <= v <= 1 for v in metrics.values())

@@ -11,10 +11,13 @@ import numpy as np
 import pytest
 
 from fame_mm.datasets import synthetic_motion as sm
+from fame_mm.datasets.synthetic_motion import (BACKGROUND_FAMILIES,
+                                               MOTION_CLASSES)
 from fame_mm.datasets.synthetic_motion import generate as sm_generate
-from fame_mm.datasets.synthetic_motion import (
-    BACKGROUND_FAMILIES, MOTION_CLASSES, generate_motion_dataset,
-    render_background, render_motion_sample, render_motion_video)
+from fame_mm.datasets.synthetic_motion import (generate_motion_dataset,
+                                               render_background,
+                                               render_motion_sample,
+                                               render_motion_video)
 
 REPO_ROOT = os.path.dirname(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -72,7 +75,7 @@ def test_determinism_across_processes():
         'import hashlib\n'
         'f = sm.render_motion_video(7, 5, 2, 123, 32, 64, 64)\n'
         'print(hashlib.sha256(f.tobytes()).hexdigest(), '
-        'sm._split_seed(3, "val"))\n')
+        'sm.split_seed(3, "val"))\n')
     env = dict(os.environ, PYTHONHASHSEED='12345')
     out = subprocess.run([sys.executable, '-c', code],
                          cwd=REPO_ROOT,
@@ -83,7 +86,7 @@ def test_determinism_across_processes():
     mine = render_motion_video(7, 5, 2, 123, T, H, W)
     assert out == [
         hashlib.sha256(mine.tobytes()).hexdigest(),
-        str(sm._split_seed(3, 'val'))
+        str(sm.split_seed(3, 'val'))
     ]
 
 
@@ -102,8 +105,8 @@ def test_every_class_moves_every_frame(label):
             assert changed.any(axis=(1, 2)).all()
 
 
-@pytest.mark.parametrize('label,axis,sign', [(0, 0, -1), (1, 0, 1),
-                                             (2, 1, -1), (3, 1, 1)])
+@pytest.mark.parametrize('label,axis,sign', [(0, 0, -1), (1, 0, 1), (2, 1, -1),
+                                             (3, 1, 1)])
 def test_translation_direction(label, axis, sign):
     extent = (W, H)[axis]
     for index, family in CASES:
@@ -165,8 +168,8 @@ def test_background_static_and_mask_consistent(label):
         bg = render_background(index, family, 0, H, W)
         # wherever the object is absent, the frame is exactly the background
         absent = alpha == 0
-        assert (frames[absent] == np.broadcast_to(bg, frames.shape)[absent]
-                ).all()
+        assert (frames[absent] == np.broadcast_to(bg,
+                                                  frames.shape)[absent]).all()
         never = alpha.max(0) == 0  # pixels the object never visits
         assert never.mean() > 0.4
         assert (frames[:, never] == frames[:1, never]).all()  # static
@@ -410,8 +413,8 @@ def test_regeneration_removes_temporaries_of_killed_run(tmp_path):
     for name in left + other:
         open(os.path.join(out, 'videos', name), 'wb').close()
     generate_motion_dataset(out, 2, split='train', **TINY)
-    assert _videos(out) == sorted(other + ['train_00000.mp4',
-                                           'train_00001.mp4'])
+    assert _videos(out) == sorted(other +
+                                  ['train_00000.mp4', 'train_00001.mp4'])
 
 
 def test_background_label_correlation_one(tmp_path):
@@ -579,8 +582,8 @@ def test_bias_benchmark_splits(tmp_path):
             **TINY)
         videos = _read_meta(out, split)['videos']
         assert {v['background_family'] for v in videos} == set(range(8))
-        rates[split] = (_tied_fraction(videos, 8),
-                        _majority_rule_accuracy(videos))
+        rates[split] = (_tied_fraction(videos,
+                                       8), _majority_rule_accuracy(videos))
     # Standard error of a rate over 480 videos: 0.014 (0.9), 0.015 (1/8).
     assert abs(rates['train'][0] - 0.9) < 0.05
     assert abs(rates['train'][1] - 0.9) < 0.05
@@ -625,8 +628,8 @@ def test_shared_appearance_differs_only_in_motion():
 
 def test_num_appearances_groups_and_splits(tmp_path):
     out = str(tmp_path)
-    kw = dict(num_classes=4, num_background_families=3, num_appearances=2,
-              **TINY)
+    kw = dict(
+        num_classes=4, num_background_families=3, num_appearances=2, **TINY)
     generate_motion_dataset(out, 12, split='train', **kw)
     generate_motion_dataset(out, 4, split='test', **kw)
     train = _read_meta(out, 'train')['videos']
@@ -688,28 +691,32 @@ def test_shared_object_look_keeps_own_background():
             or abs(area_a - area_c) > 0.1 * area_a)
     assert not np.array_equal(a[1], b[1])  # each its own motion
     with pytest.raises(ValueError, match='not both'):
-        render_motion_sample(0, 0, 2, 11, 8, 48, 48, appearance=(5, 0),
-                             object_look=(5, 0))
+        render_motion_sample(
+            0, 0, 2, 11, 8, 48, 48, appearance=(5, 0), object_look=(5, 0))
 
 
 def test_num_object_looks_groups_and_bias(tmp_path):
     out = str(tmp_path)
-    generate_motion_dataset(out, 24, num_classes=4, num_background_families=4,
-                            num_object_looks=2,
-                            background_label_correlation=1.0, **TINY)
+    generate_motion_dataset(
+        out,
+        24,
+        num_classes=4,
+        num_background_families=4,
+        num_object_looks=2,
+        background_label_correlation=1.0,
+        **TINY)
     meta = _read_meta(out)
     videos = meta['videos']
     # groups of num_classes videos share look g % 2, whatever the class
-    assert [v['object_look'] for v in videos[:12]] == [0] * 4 + [1] * 4 + [
-        0
-    ] * 4
+    assert [v['object_look']
+            for v in videos[:12]] == [0] * 4 + [1] * 4 + [0] * 4
     # the background still follows the label (correlation 1), not the look
     assert all(v['background_family'] == v['label'] for v in videos)
     assert all(v['appearance'] is None for v in videos)
     assert meta['args']['num_object_looks'] == 2
     generate_motion_dataset(out, 4, split='own', **TINY)
-    assert all(v['object_look'] is None for v in _read_meta(out, 'own')[
-        'videos'])
+    assert all(v['object_look'] is None
+               for v in _read_meta(out, 'own')['videos'])
 
 
 def test_num_object_looks_bad_arguments(tmp_path):

@@ -12,15 +12,21 @@ from fame_mm.datasets.transforms import SampleTwoClips, VideoReadError
 def two_clip_pipeline(clip_len=4, frame_interval=2, crop=32):
     return [
         dict(type='CheckedDecordInit'),
-        dict(type='SampleTwoClips', clip_len=clip_len,
-             frame_interval=frame_interval),
+        dict(
+            type='SampleTwoClips',
+            clip_len=clip_len,
+            frame_interval=frame_interval),
         dict(type='CheckedDecordDecode'),
-        dict(type='ClipwiseTransforms', transforms=[
-            dict(type='RandomResizedCrop', area_range=(0.2, 1.0),
-                 aspect_ratio_range=(3 / 4, 4 / 3)),
-            dict(type='Resize', scale=(crop, crop), keep_ratio=False),
-            dict(type='Flip', flip_ratio=0.5),
-        ]),
+        dict(
+            type='ClipwiseTransforms',
+            transforms=[
+                dict(
+                    type='RandomResizedCrop',
+                    area_range=(0.2, 1.0),
+                    aspect_ratio_range=(3 / 4, 4 / 3)),
+                dict(type='Resize', scale=(crop, crop), keep_ratio=False),
+                dict(type='Flip', flip_ratio=0.5),
+            ]),
         dict(type='FormatShape', input_format='NCTHW'),
         dict(type='PackActionInputs'),
     ]
@@ -30,9 +36,12 @@ def build_dataset(tmp_path, lines, **kwargs):
     ann_file = tmp_path / 'ann.txt'
     ann_file.write_text('\n'.join(lines) + '\n')
     return DATASETS.build(
-        dict(type='ContrastiveVideoDataset', ann_file=str(ann_file),
-             data_prefix=dict(video=str(tmp_path)),
-             pipeline=two_clip_pipeline(), **kwargs))
+        dict(
+            type='ContrastiveVideoDataset',
+            ann_file=str(ann_file),
+            data_prefix=dict(video=str(tmp_path)),
+            pipeline=two_clip_pipeline(),
+            **kwargs))
 
 
 def test_sample_two_clips_independent_and_in_range():
@@ -53,8 +62,9 @@ def test_sample_two_clips_independent_and_in_range():
 
 
 def test_sample_two_clips_loops_short_video():
-    results = SampleTwoClips(clip_len=8, frame_interval=2)(
-        dict(total_frames=5, start_index=0))
+    results = SampleTwoClips(
+        clip_len=8, frame_interval=2)(
+            dict(total_frames=5, start_index=0))
     assert results['frame_inds'].shape == (16, )
     assert results['frame_inds'].max() < 5
 
@@ -82,8 +92,10 @@ def test_pipeline_packs_query_and_key_views_from_one_reader(
 def test_clips_get_independent_crops(tmp_path, make_video):
     # a static video: any difference between the views comes from the crops
     frames = np.repeat(
-        np.random.default_rng(1).integers(0, 255, (1, 48, 64, 3),
-                                          dtype=np.uint8), 20, axis=0)
+        np.random.default_rng(1).integers(
+            0, 255, (1, 48, 64, 3), dtype=np.uint8),
+        20,
+        axis=0)
     make_video('static.mp4', frames=frames)
     dataset = build_dataset(tmp_path, ['static.mp4 3'])
     different = 0
@@ -101,7 +113,8 @@ def test_clips_get_independent_crops(tmp_path, make_video):
 def test_odd_sized_and_grayscale_videos(tmp_path, make_video, height, width,
                                         is_color):
     frames = np.random.default_rng(0).integers(
-        0, 255, (12, height, width) + ((3, ) if is_color else ()),
+        0,
+        255, (12, height, width) + ((3, ) if is_color else ()),
         dtype=np.uint8)
     make_video('v.mp4', frames=frames, is_color=is_color)
     inputs = build_dataset(tmp_path, ['v.mp4'])[0]['inputs']
@@ -115,8 +128,8 @@ def test_video_shorter_than_a_clip_is_looped(tmp_path, make_video):
 
 
 def _bad_videos(tmp_path, make_video):
-    (tmp_path / 'garbage.mp4').write_bytes(
-        np.random.default_rng(0).bytes(5000))
+    (tmp_path /
+     'garbage.mp4').write_bytes(np.random.default_rng(0).bytes(5000))
     good = make_video('good.mp4', num_frames=40)
     data = open(good, 'rb').read()
     (tmp_path / 'truncated.mp4').write_bytes(data[:len(data) // 3])

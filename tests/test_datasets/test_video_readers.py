@@ -13,14 +13,13 @@ import torch
 from mmaction.registry import DATASETS
 
 from fame_mm.datasets.transforms import (CheckedDecordDecode,
-                                         CheckedDecordInit,
-                                         CheckedVideoDecode, CheckedVideoInit,
-                                         VideoReadError)
+                                         CheckedDecordInit, CheckedVideoDecode,
+                                         CheckedVideoInit, VideoReadError)
 from fame_mm.datasets.video_readers import open_video, torchcodec_available
 from fame_mm.datasets.video_writer import write_video
 
-BACKENDS = [('decord', 1), ('pyav', 1), ('pyav', 0)] + (
-    [('torchcodec', 1)] if torchcodec_available() else [])
+BACKENDS = [('decord', 1), ('pyav', 1), ('pyav', 0)
+            ] + ([('torchcodec', 1)] if torchcodec_available() else [])
 CODECS = [('h264', 250), ('h264', 8), ('mp4v', 12)]
 
 
@@ -46,16 +45,18 @@ def videos(tmp_path_factory):
     root = tmp_path_factory.mktemp('codecs')
     frames = square_frames()
     return frames, {
-        (codec, gop): write_video(str(root / f'{codec}_{gop}.mp4'), frames,
-                                  codec=codec, gop=gop)
+        (codec, gop):
+        write_video(
+            str(root / f'{codec}_{gop}.mp4'), frames, codec=codec, gop=gop)
         for codec, gop in CODECS
     }
 
 
 def keyframe_positions(path):
     with av.open(path) as container:
-        return [i for i, p in enumerate(container.demux(video=0))
-                if p.is_keyframe]
+        return [
+            i for i, p in enumerate(container.demux(video=0)) if p.is_keyframe
+        ]
 
 
 def test_writer_codecs_and_keyframe_interval(videos):
@@ -63,24 +64,27 @@ def test_writer_codecs_and_keyframe_interval(videos):
     for (codec, gop), path in paths.items():
         with av.open(path) as container:
             stream = container.streams.video[0]
-            assert stream.codec_context.name == (
-                'h264' if codec == 'h264' else 'mpeg4')
+            assert stream.codec_context.name == ('h264' if codec == 'h264' else
+                                                 'mpeg4')
             assert (stream.width, stream.height) == (96, 48)
     assert keyframe_positions(paths['h264', 250]) == [0]
     keys = keyframe_positions(paths['h264', 8])
     assert len(keys) >= 5 and max(np.diff(keys)) <= 8
     # written under a temporary name, renamed when complete
-    assert not [n for n in os.listdir(os.path.dirname(paths['h264', 8]))
-                if 'part' in n]
+    assert not [
+        n for n in os.listdir(os.path.dirname(paths['h264', 8])) if 'part' in n
+    ]
 
 
 def test_writer_errors_name_the_file(tmp_path):
     with pytest.raises(ValueError, match='odd.mp4.*even'):
-        write_video(str(tmp_path / 'odd.mp4'),
-                    np.zeros((4, 37, 53, 3), np.uint8))
+        write_video(
+            str(tmp_path / 'odd.mp4'), np.zeros((4, 37, 53, 3), np.uint8))
     with pytest.raises(ValueError, match='x.mp4.*codec'):
-        write_video(str(tmp_path / 'x.mp4'), np.zeros((4, 8, 8, 3), np.uint8),
-                    codec='vp9')
+        write_video(
+            str(tmp_path / 'x.mp4'),
+            np.zeros((4, 8, 8, 3), np.uint8),
+            codec='vp9')
     assert os.listdir(tmp_path) == []
 
 
@@ -104,14 +108,16 @@ def test_decoded_frames_are_the_requested_ones(videos, codec, gop, backend,
 def test_backends_return_identical_frames(videos, codec, gop):
     _, paths = videos
     rng = np.random.default_rng(0)
-    readers = {(b, t): open_video(paths[codec, gop], b, t)
-               for b, t in BACKENDS}
+    readers = {
+        (b, t): open_video(paths[codec, gop], b, t)
+        for b, t in BACKENDS
+    }
     for _ in range(4):
         indices = np.unique(rng.integers(0, 40, 10))
         reference = readers['decord', 1].get_frames(indices)
         for key, reader in readers.items():
-            np.testing.assert_array_equal(reader.get_frames(indices),
-                                          reference, err_msg=str(key))
+            np.testing.assert_array_equal(
+                reader.get_frames(indices), reference, err_msg=str(key))
 
 
 @pytest.mark.parametrize('backend', [b for b, t in BACKENDS if t == 1])
@@ -119,8 +125,8 @@ def test_checked_video_transforms_match_checked_decord(videos, backend):
     _, paths = videos
     path = paths['h264', 250]
     frame_inds = np.array([30, 32, 34, 2, 4, 30])  # unsorted, a repeat
-    expected = CheckedDecordDecode()(dict(
-        CheckedDecordInit()(dict(filename=path)), frame_inds=frame_inds))
+    expected = CheckedDecordDecode()(
+        dict(CheckedDecordInit()(dict(filename=path)), frame_inds=frame_inds))
     results = CheckedVideoInit(backend=backend)(dict(filename=path))
     assert results['total_frames'] == 40
     results = CheckedVideoDecode()(dict(results, frame_inds=frame_inds))
@@ -137,15 +143,15 @@ def test_checked_video_transforms_match_checked_decord(videos, backend):
 @pytest.mark.parametrize('backend', [b for b, t in BACKENDS if t == 1])
 def test_bad_videos_raise_errors_naming_the_file(tmp_path, make_video,
                                                  backend):
-    (tmp_path / 'garbage.mp4').write_bytes(
-        np.random.default_rng(0).bytes(5000))
+    (tmp_path /
+     'garbage.mp4').write_bytes(np.random.default_rng(0).bytes(5000))
     good = make_video('good.mp4', num_frames=40, codec='h264', gop=250)
     data = open(good, 'rb').read()
     (tmp_path / 'truncated.mp4').write_bytes(data[:len(data) // 3])
     init, decode = CheckedVideoInit(backend=backend), CheckedVideoDecode()
     for name, fix in (('missing.mp4', 'annotation file'),
-                      ('garbage.mp4', 'Re-encode'),
-                      ('truncated.mp4', 'Re-encode')):
+                      ('garbage.mp4', 'Re-encode'), ('truncated.mp4',
+                                                     'Re-encode')):
         with pytest.raises(VideoReadError, match=name) as info:
             results = init(dict(filename=str(tmp_path / name)))
             decode(dict(results, frame_inds=np.arange(30, 40)))
@@ -162,14 +168,19 @@ def test_pipeline_backend_option_gives_the_same_views(tmp_path, make_video):
                  dict(type='CheckedVideoInit', backend='pyav')):
         decode = ('CheckedDecordDecode' if init['type'] == 'CheckedDecordInit'
                   else 'CheckedVideoDecode')
-        dataset = DATASETS.build(dict(
-            type='ContrastiveVideoDataset', ann_file=str(tmp_path / 'ann.txt'),
-            data_prefix=dict(video=str(tmp_path)), pipeline=[
-                init, dict(type='SampleTwoClips', clip_len=4),
-                dict(type='CheckedVideoDecode' if decode.startswith(
-                    'CheckedVideo') else decode),
-                dict(type='FormatShape', input_format='NCTHW'),
-                dict(type='PackActionInputs')]))
+        dataset = DATASETS.build(
+            dict(
+                type='ContrastiveVideoDataset',
+                ann_file=str(tmp_path / 'ann.txt'),
+                data_prefix=dict(video=str(tmp_path)),
+                pipeline=[
+                    init,
+                    dict(type='SampleTwoClips', clip_len=4),
+                    dict(type='CheckedVideoDecode' if decode.
+                         startswith('CheckedVideo') else decode),
+                    dict(type='FormatShape', input_format='NCTHW'),
+                    dict(type='PackActionInputs')
+                ]))
         np.random.seed(3)
         views.append(dataset[0]['inputs'])
     assert views[0].shape == (2, 3, 4, 48, 64)

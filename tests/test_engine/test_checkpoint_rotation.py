@@ -24,8 +24,8 @@ def _runner(work_dir, max_keep_ckpts):
 
 
 def _checkpoint_hook(runner):
-    return next(hook for hook in runner.hooks
-                if isinstance(hook, CheckpointHook))
+    return next(
+        hook for hook in runner.hooks if isinstance(hook, CheckpointHook))
 
 
 def _save_in_child(runner, step, limit):
@@ -79,8 +79,7 @@ def test_plain_checkpoint_hook_becomes_the_safe_one(tmp_path):
         == ['iter_2.pth']
 
 
-def test_kill_at_random_byte_of_a_save_leaves_a_resumable_checkpoint(
-        tmp_path):
+def test_kill_at_random_byte_of_a_save_leaves_a_resumable_checkpoint(tmp_path):
     runner = _runner(tmp_path, max_keep_ckpts=1)
     _, total = _save_in_child(runner, 3, None)  # the bytes of one save
     assert total > 1000

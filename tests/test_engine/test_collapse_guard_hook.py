@@ -32,8 +32,8 @@ NAN = float('nan')
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
-
 # The window.
+
 
 def updates(window: CollapseWindow, values) -> List[bool]:
     return [window.update(value) for value in values]
@@ -51,9 +51,8 @@ def test_window_counts_only_after_a_value_at_or_below_the_threshold():
 
 def test_window_needs_consecutive_values_above():
     window = CollapseWindow(0.6, patience=3, arm_on_drop=False)
-    assert updates(window, [0.7, 0.7, 0.5, 0.7, 0.7, 0.7]) == [
-        False, False, False, False, False, True
-    ]
+    assert updates(window, [0.7, 0.7, 0.5, 0.7, 0.7, 0.7
+                            ]) == [False, False, False, False, False, True]
 
 
 def test_window_without_arming_counts_from_the_first_value():
@@ -65,9 +64,8 @@ def test_window_nan_neither_arms_nor_counts():
     window = CollapseWindow(0.6, patience=2)
     assert updates(window, [NAN]) == [False]
     assert not window.armed
-    assert updates(window, [0.1, 0.9, NAN, 0.9, 0.9]) == [
-        False, False, False, False, True
-    ]
+    assert updates(window, [0.1, 0.9, NAN, 0.9, 0.9
+                            ]) == [False, False, False, False, True]
 
 
 @pytest.mark.parametrize('kwargs, match', [
@@ -83,6 +81,7 @@ def test_options_are_checked(kwargs, match):
 
 
 # The hook's checks, on a real message hub.
+
 
 class RecordingLogger:
 
@@ -139,25 +138,28 @@ def test_hook_leaves_out_the_first_begin_iterations():
     # the random init's look-alike embeddings. Counted, the low start arms
     # the guard and the init reads as a collapse; left out, it does not.
     values = [0.0] * 4 + [0.9] * 8
-    assert len(feed(CollapseGuardHook(patience=2, interval=2),
-                    values).logger.warnings) == 1
+    assert len(
+        feed(CollapseGuardHook(patience=2, interval=2),
+             values).logger.warnings) == 1
     assert feed(CollapseGuardHook(patience=2, interval=2, begin=4),
                 values).logger.warnings == []
     # Only whole intervals after ``begin``: the mean of iterations 3-4
     # (the 3rd left out) is not a check, so the guard never arms.
-    assert feed(CollapseGuardHook(patience=2, interval=2, begin=3),
-                [0.0] * 3 + [0.1] + [0.9] * 8).logger.warnings == []
+    assert feed(
+        CollapseGuardHook(patience=2, interval=2, begin=3),
+        [0.0] * 3 + [0.1] + [0.9] * 8).logger.warnings == []
 
 
 def test_hook_arm_after_catches_a_run_that_never_drops():
     """FAME at temperature 0.1 on real footage: neg_cos stays at the random
     init's level and climbs; it never drops below the threshold."""
     values = [0.78] * 8 + [0.86] * 8
-    assert feed(CollapseGuardHook(threshold=0.7, patience=2, interval=2),
-                values).logger.warnings == []
+    assert feed(
+        CollapseGuardHook(threshold=0.7, patience=2, interval=2),
+        values).logger.warnings == []
     runner = feed(
-        CollapseGuardHook(threshold=0.7, patience=2, interval=2,
-                          arm_after=8), values)
+        CollapseGuardHook(threshold=0.7, patience=2, interval=2, arm_after=8),
+        values)
     assert len(runner.logger.warnings) == 1
     assert '0.860 at iteration 10' in runner.logger.warnings[0]
 
@@ -195,8 +197,9 @@ def test_hook_stop_raises_once_it_fires():
 
 # The configs.
 
-@pytest.mark.parametrize('name', [
-    'pretrain_demo', 'bias_fame_demo', 'bias_moco_demo'])
+
+@pytest.mark.parametrize('name',
+                         ['pretrain_demo', 'bias_fame_demo', 'bias_moco_demo'])
 def test_demo_and_benchmark_configs_warn(name):
     cfg = Config.fromfile(osp.join(CONFIGS, f'{name}.py'))
     guards = [h for h in cfg.custom_hooks if h.type == 'CollapseGuardHook']
@@ -215,34 +218,54 @@ def test_demo_config_keeps_its_knn_monitor_first():
 
 # Real runs.
 
+
 @pytest.fixture(scope='module')
 def data_root(tmp_path_factory):
     return str(tmp_path_factory.mktemp('collapse_guard_data'))
 
 
-def small_demo(work_dir, data_root, lr, epochs=4, resume=False,
+def small_demo(work_dir,
+               data_root,
+               lr,
+               epochs=4,
+               resume=False,
                **guard) -> Runner:
     """The shrunk demo config with its CollapseGuardHook, checked every 2
     iterations (patience 2, after the queue's first fill) and ``guard``;
     a checkpoint every 2 iterations."""
     cfg = Config.fromfile(DEMO_CONFIG)
     cfg.merge_from_dict({
-        'resume': resume,
-        'work_dir': str(work_dir),
-        'train_cfg.max_epochs': epochs,
-        'train_dataloader.batch_size': 4,
-        'train_dataloader.num_workers': 0,
-        'train_dataloader.persistent_workers': False,
-        'train_dataloader.dataset.data_root': data_root,
-        'train_dataloader.dataset.num_videos': 16,
-        'train_dataloader.dataset.pipeline.1.clip_len': 4,
+        'resume':
+        resume,
+        'work_dir':
+        str(work_dir),
+        'train_cfg.max_epochs':
+        epochs,
+        'train_dataloader.batch_size':
+        4,
+        'train_dataloader.num_workers':
+        0,
+        'train_dataloader.persistent_workers':
+        False,
+        'train_dataloader.dataset.data_root':
+        data_root,
+        'train_dataloader.dataset.num_videos':
+        16,
+        'train_dataloader.dataset.pipeline.1.clip_len':
+        4,
         'train_dataloader.dataset.pipeline.3.transforms.1.scale': (32, 32),
-        'model.head.queue_len': 16,
-        'optim_wrapper.optimizer.lr': lr,
-        'default_hooks.logger.interval': 1,
-        'default_hooks.checkpoint.by_epoch': False,
-        'default_hooks.checkpoint.interval': 2,
-        'default_hooks.checkpoint.max_keep_ckpts': 10,
+        'model.head.queue_len':
+        16,
+        'optim_wrapper.optimizer.lr':
+        lr,
+        'default_hooks.logger.interval':
+        1,
+        'default_hooks.checkpoint.by_epoch':
+        False,
+        'default_hooks.checkpoint.interval':
+        2,
+        'default_hooks.checkpoint.max_keep_ckpts':
+        10,
     })
     (guard_cfg, ) = [
         h for h in cfg.custom_hooks if h.type == 'CollapseGuardHook'
@@ -264,8 +287,7 @@ def logged_neg_cos(log: str) -> List[float]:
     ]
 
 
-def test_forced_collapse_warns_once_and_training_goes_on(
-        tmp_path, data_root):
+def test_forced_collapse_warns_once_and_training_goes_on(tmp_path, data_root):
     runner = small_demo(tmp_path / 'work', data_root, lr=5.0)
     runner.train()
     log = read_log(runner)

@@ -4,12 +4,12 @@ import os
 import os.path as osp
 
 import pytest
+import tiny_backbone  # noqa: F401  (registers TinyVideoBackbone)
+from demo_tools import DEMO_CONFIG, small_demo_options
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 from PIL import Image
 
-import tiny_backbone  # noqa: F401  (registers TinyVideoBackbone)
-from demo_tools import DEMO_CONFIG, small_demo_options
 from fame_mm.engine.hooks import FAMEVisualizationHook
 from fame_mm.visualization import auto_scale, grid_size
 
@@ -29,8 +29,8 @@ def tiny_demo_config(tmp_path, visualizer):
     ]).cfg_options
     cfg = Config.fromfile(DEMO_CONFIG)
     cfg.merge_from_dict(options)
-    cfg.model.head.update(in_channels=8, hid_channels=16, out_channels=8,
-                          queue_len=16)
+    cfg.model.head.update(
+        in_channels=8, hid_channels=16, out_channels=8, queue_len=16)
     cfg.model.backbone = dict(type='TinyVideoBackbone', channels=8)
     cfg.custom_hooks = [
         dict(type='FAMEVisualizationHook', interval=3, num_clips=NUM_CLIPS)
@@ -40,10 +40,14 @@ def tiny_demo_config(tmp_path, visualizer):
     return cfg
 
 
-@pytest.mark.parametrize('visualizer', [
-    dict(type='FAMEVisualizer', vis_backends=[dict(type='LocalVisBackend')]),
-    None,  # mmengine's default Visualizer: the hook draws with its own
-])
+@pytest.mark.parametrize(
+    'visualizer',
+    [
+        dict(
+            type='FAMEVisualizer', vis_backends=[dict(type='LocalVisBackend')
+                                                 ]),
+        None,  # mmengine's default Visualizer: the hook draws with its own
+    ])
 def test_image_at_the_interval_only(tmp_path, visualizer):
     runner = Runner.from_cfg(tiny_demo_config(tmp_path, visualizer))
     runner.train()

@@ -29,8 +29,8 @@ class ClipMeanModel(torch.nn.Module):
 def test_video_features_pool_space_time_then_average_clips():
     # 2 videos x 3 clips; clip c of video b is constant b * 10 + c.
     clips = [
-        torch.stack([torch.full((3, 2, 4, 4), b * 10.0 + c)
-                     for c in range(3)]) for b in range(2)
+        torch.stack([torch.full((3, 2, 4, 4), b * 10.0 + c) for c in range(3)])
+        for b in range(2)
     ]
     features = video_features(ClipMeanModel(), dict(inputs=clips))
     assert features.shape == (2, 3)
@@ -45,16 +45,16 @@ def test_evaluate_known_answers():
     # Gallery: 3 copies of each class vector. Queries 0-3 sit on their
     # class; query 4 (label 0) sits on class 1.
     sets = [('gallery', class_vectors.repeat(3, 1), [0, 1, 2, 3] * 3),
-            ('query', torch.cat([class_vectors, class_vectors[1:2]]),
-             [0, 1, 2, 3, 0])]
+            ('query', torch.cat([class_vectors,
+                                 class_vectors[1:2]]), [0, 1, 2, 3, 0])]
     hook = KNNMonitorHook(dataloader=dict(), k=3)
     for name, features, labels in sets:
         samples = []
         for label in labels:
             sample = ActionDataSample(metainfo=dict(retrieval_set=name))
             samples.append(sample.set_gt_label(label))
-        hook.evaluator.process(data_samples=features,
-                               data_batch=dict(data_samples=samples))
+        hook.evaluator.process(
+            data_samples=features, data_batch=dict(data_samples=samples))
     scores = hook.evaluator.evaluate(17)
     assert scores['knn_monitor/knn_top1'] == pytest.approx(4 / 5)
     assert scores['knn_monitor/R@1'] == pytest.approx(4 / 5)
@@ -66,10 +66,13 @@ def test_evaluate_leaves_the_torch_random_state_alone():
 
     def collate(items):
         samples = [
-            ActionDataSample(metainfo=dict(retrieval_set=name)).set_gt_label(
-                label) for name, label in items
+            ActionDataSample(metainfo=dict(
+                retrieval_set=name)).set_gt_label(label)
+            for name, label in items
         ]
-        clips = [torch.full((1, 3, 2, 2, 2), float(label)) for _, label in items]
+        clips = [
+            torch.full((1, 3, 2, 2, 2), float(label)) for _, label in items
+        ]
         return dict(inputs=clips, data_samples=samples)
 
     items = [('gallery', 0), ('gallery', 1), ('query', 0), ('query', 1)]
@@ -94,19 +97,31 @@ def test_demo_epoch_logs_knn_scores(tmp_path):
     data_root = str(tmp_path / 'data')
     cfg = Config.fromfile(DEMO_CONFIG)
     cfg.merge_from_dict({
-        'work_dir': str(tmp_path / 'work'),
-        'train_cfg.max_epochs': 1,
-        'train_dataloader.batch_size': 4,
-        'train_dataloader.num_workers': 0,
-        'train_dataloader.persistent_workers': False,
-        'train_dataloader.dataset.data_root': data_root,
-        'train_dataloader.dataset.num_videos': 8,
-        'train_dataloader.dataset.pipeline.1.clip_len': 4,
+        'work_dir':
+        str(tmp_path / 'work'),
+        'train_cfg.max_epochs':
+        1,
+        'train_dataloader.batch_size':
+        4,
+        'train_dataloader.num_workers':
+        0,
+        'train_dataloader.persistent_workers':
+        False,
+        'train_dataloader.dataset.data_root':
+        data_root,
+        'train_dataloader.dataset.num_videos':
+        8,
+        'train_dataloader.dataset.pipeline.1.clip_len':
+        4,
         'train_dataloader.dataset.pipeline.3.transforms.1.scale': (32, 32),
-        'model.head.queue_len': 16,
-        'custom_hooks.0.interval': 1,
-        'custom_hooks.0.k': 3,
-        'custom_hooks.0.dataloader.batch_size': 4,
+        'model.head.queue_len':
+        16,
+        'custom_hooks.0.interval':
+        1,
+        'custom_hooks.0.k':
+        3,
+        'custom_hooks.0.dataloader.batch_size':
+        4,
     })
     monitor_data = cfg.custom_hooks[0].dataloader.dataset
     for subset, num_videos in (('gallery', 8), ('query', 4)):
@@ -121,8 +136,8 @@ def test_demo_epoch_logs_knn_scores(tmp_path):
     assert 'KNNMonitorHook (before training): knn_monitor/knn_top1' in log
     assert 'KNNMonitorHook (epoch 1): knn_monitor/knn_top1' in log
     scalars = [
-        json.loads(line) for line in open(
-            osp.join(runner.log_dir, 'vis_data', 'scalars.json'))
+        json.loads(line)
+        for line in open(osp.join(runner.log_dir, 'vis_data', 'scalars.json'))
     ]
     logged = [s for s in scalars if 'knn_monitor/knn_top1' in s]
     assert [s['step'] for s in logged] == [0, 1]
@@ -133,13 +148,15 @@ def test_demo_epoch_logs_knn_scores(tmp_path):
     assert runner.model.training
 
 
-@pytest.mark.parametrize('before_train, epoch, iteration, evaluated', [
-    (True, 0, 0, True),
-    (True, 3, 12, False),  # resumed: the floor is not the start any more
-    (False, 0, 0, False),
-])
-def test_before_train_scores_only_a_fresh_start(before_train, epoch,
-                                                iteration, evaluated):
+@pytest.mark.parametrize(
+    'before_train, epoch, iteration, evaluated',
+    [
+        (True, 0, 0, True),
+        (True, 3, 12, False),  # resumed: the floor is not the start any more
+        (False, 0, 0, False),
+    ])
+def test_before_train_scores_only_a_fresh_start(before_train, epoch, iteration,
+                                                evaluated):
     hook = KNNMonitorHook(dataloader=dict(), before_train=before_train)
     calls = []
     hook.evaluate = lambda runner: calls.append(runner) or {'s': 0.5}

@@ -2,8 +2,8 @@
 
 A tiny finetuning (finetune_ucf101.py on generated videos, one iteration per
 epoch) with an I3D pretraining checkpoint. ``ModelSnapshotHook``
-(tests/downstream_fixtures.py) copies the model just before the first iteration a run
-executes, i.e. the weights training really starts from.
+(tests/downstream_fixtures.py) copies the model just before the first
+iteration a run executes, i.e. the weights training really starts from.
 """
 import pytest
 import torch
@@ -19,9 +19,8 @@ def train_finetune(downstream_cfg, work_dir, max_epochs=1, **options):
     cfg = downstream_cfg('finetune_ucf101', work_dir)
     cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
     cfg.train_cfg.max_epochs = max_epochs
-    cfg.custom_hooks = list(cfg.custom_hooks) + [
-        dict(type='ModelSnapshotHook')
-    ]
+    cfg.custom_hooks = list(
+        cfg.custom_hooks) + [dict(type='ModelSnapshotHook')]
     cfg.merge_from_dict(options)
     runner = Runner.from_cfg(cfg)
     runner.train()
@@ -46,17 +45,15 @@ def test_pretrained_run_logs_full_load(pretrained_run, i3d_checkpoint,
     log = helpers.runner_log(pretrained_run)
     n = len(helpers.unwrap(pretrained_run.model).backbone.state_dict())
     assert n == len(i3d_backbone)
-    assert (f'Loaded {n}/{n} backbone tensors from {i3d_checkpoint}'
-            in log)
+    assert (f'Loaded {n}/{n} backbone tensors from {i3d_checkpoint}' in log)
     assert 'missing: none' in log
 
 
-def test_training_starts_from_the_pretrained_backbone(
-        pretrained_run, i3d_backbone, helpers):
+def test_training_starts_from_the_pretrained_backbone(pretrained_run,
+                                                      i3d_backbone, helpers):
     snapshot = helpers.snapshot_hook(pretrained_run)
     assert snapshot.iter == 0
-    helpers.assert_same_tensors(
-        helpers.prefixed(snapshot.state), i3d_backbone)
+    helpers.assert_same_tensors(helpers.prefixed(snapshot.state), i3d_backbone)
     # ... and the iteration then trained it.
     trained = helpers.unwrap(pretrained_run.model).backbone.state_dict()
     assert helpers.count_different(trained, i3d_backbone) > 0
@@ -75,9 +72,11 @@ def test_pretrained_none_starts_from_random_init(downstream_cfg, tmp_path,
                for k in conv_weights)
 
 
-def test_load_from_takes_precedence_over_pretrained(
-        pretrained_run, downstream_cfg, i3d_checkpoint, i3d_backbone,
-        tmp_path, helpers):
+def test_load_from_takes_precedence_over_pretrained(pretrained_run,
+                                                    downstream_cfg,
+                                                    i3d_checkpoint,
+                                                    i3d_backbone, tmp_path,
+                                                    helpers):
     finetuned = str(pretrained_run.work_dir + '/epoch_1.pth')
     runner = train_finetune(
         downstream_cfg,
@@ -90,14 +89,14 @@ def test_load_from_takes_precedence_over_pretrained(
     n = len(i3d_backbone)
     assert f'{finetuned}: {n}/{n} backbone tensors match the model' in log
     start = helpers.prefixed(helpers.snapshot_hook(runner).state)
-    helpers.assert_same_tensors(
-        start, helpers.prefixed(read_state_dict(finetuned)))
+    helpers.assert_same_tensors(start,
+                                helpers.prefixed(read_state_dict(finetuned)))
     assert helpers.count_different(start, i3d_backbone) > 0
 
 
-def test_resumed_run_does_not_reload_pretrained(
-        pretrained_run, downstream_cfg, i3d_checkpoint, i3d_backbone,
-        tmp_path, helpers):
+def test_resumed_run_does_not_reload_pretrained(pretrained_run, downstream_cfg,
+                                                i3d_checkpoint, i3d_backbone,
+                                                tmp_path, helpers):
     finetuned = str(pretrained_run.work_dir + '/epoch_1.pth')
     runner = train_finetune(
         downstream_cfg,
@@ -112,8 +111,8 @@ def test_resumed_run_does_not_reload_pretrained(
     snapshot = helpers.snapshot_hook(runner)
     assert snapshot.iter == 1 and runner.epoch == 2
     start = helpers.prefixed(snapshot.state)
-    helpers.assert_same_tensors(
-        start, helpers.prefixed(read_state_dict(finetuned)))
+    helpers.assert_same_tensors(start,
+                                helpers.prefixed(read_state_dict(finetuned)))
     assert helpers.count_different(start, i3d_backbone) > 0
 
 

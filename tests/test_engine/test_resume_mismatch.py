@@ -17,8 +17,12 @@ def checkpoint(tmp_path):
 
 
 def test_resume_refuses_shape_mismatch(tmp_path, checkpoint):
-    runner = toy_runner(tmp_path / 'second', out_features=3, max_iters=3,
-                        resume=True, load_from=checkpoint)
+    runner = toy_runner(
+        tmp_path / 'second',
+        out_features=3,
+        max_iters=3,
+        resume=True,
+        load_from=checkpoint)
     with pytest.raises(ResumeMismatchError) as err:
         runner.train()
     message = str(err.value)
@@ -30,16 +34,25 @@ def test_resume_refuses_shape_mismatch(tmp_path, checkpoint):
 
 
 def test_resume_with_the_opt_out_goes_on(tmp_path, checkpoint):
-    runner = toy_runner(tmp_path / 'second', out_features=3, max_iters=3,
-                        momentum=0, resume=True, load_from=checkpoint,
-                        cfg=dict(resume_ignore_shape_mismatch=True))
+    runner = toy_runner(
+        tmp_path / 'second',
+        out_features=3,
+        max_iters=3,
+        momentum=0,
+        resume=True,
+        load_from=checkpoint,
+        cfg=dict(resume_ignore_shape_mismatch=True))
     runner.train()
     assert runner.iter == 3
 
 
 def test_resume_with_matching_shapes_is_unchanged(tmp_path, checkpoint):
-    runner = toy_runner(tmp_path / 'second', max_iters=3, momentum=0,
-                        resume=True, load_from=checkpoint)
+    runner = toy_runner(
+        tmp_path / 'second',
+        max_iters=3,
+        momentum=0,
+        resume=True,
+        load_from=checkpoint)
     runner.train()
     assert runner.iter == 3
     saved = torch.load(checkpoint, weights_only=True)['state_dict']
@@ -50,6 +63,6 @@ def test_resume_refuses_a_file_that_is_no_training_checkpoint(tmp_path):
     path = tmp_path / 'weights.pth'
     torch.save(dict(state_dict={}, meta=[[], []]), path)
     runner = toy_runner(tmp_path / 'work', resume=True, load_from=str(path))
-    with pytest.raises(ResumeMismatchError,
-                       match='it is not a training checkpoint'):
+    with pytest.raises(
+            ResumeMismatchError, match='it is not a training checkpoint'):
         runner.train()

@@ -19,7 +19,11 @@ from demo_tools import DEMO_CONFIG, REPO, tool_env
 TESTS = osp.join(REPO, 'tests')
 
 
-def write_config(path, data_root, samples, hooks=(), iter_interval=2,
+def write_config(path,
+                 data_root,
+                 samples,
+                 hooks=(),
+                 iter_interval=2,
                  max_keep_ckpts=10):
     """A config inheriting the demo one; ``hooks`` are extra custom hooks."""
     custom_hooks = [dict(type='RecordSamplesHook', out_file=str(samples))]
@@ -52,20 +56,25 @@ custom_hooks = {custom_hooks!r}
 
 
 def train(config, work_dir, *extra, check=True):
-    proc = subprocess.run(
-        [sys.executable, 'tools/train.py', config, '--work-dir',
-         str(work_dir), *extra],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
-        env=tool_env(PYTHONPATH=TESTS))
+    proc = subprocess.run([
+        sys.executable, 'tools/train.py', config, '--work-dir',
+        str(work_dir), *extra
+    ],
+                          cwd=REPO,
+                          capture_output=True,
+                          text=True,
+                          timeout=300,
+                          env=tool_env(PYTHONPATH=TESTS))
     if check:
-        assert proc.returncode == 0, (proc.stdout[-2000:],
-                                      proc.stderr[-4000:])
+        assert proc.returncode == 0, (proc.stdout[-2000:], proc.stderr[-4000:])
     return proc
 
 
 def samples_seen(path):
-    return [tuple([step, tuple(names)])
-            for step, names in map(json.loads, open(path))]
+    return [
+        tuple([step, tuple(names)])
+        for step, names in map(json.loads, open(path))
+    ]
 
 
 @pytest.fixture(scope='module')
@@ -91,12 +100,12 @@ def assert_same_state(resumed, expected):
     for key in keys + ['backbone.conv.weight']:
         torch.testing.assert_close(resumed['state_dict'][key],
                                    expected['state_dict'][key])
-    momenta = [s['momentum_buffer']
-               for s in expected['optimizer']['state'].values()]
+    momenta = [
+        s['momentum_buffer'] for s in expected['optimizer']['state'].values()
+    ]
     assert momenta
-    for got, want in zip(
-            resumed['optimizer']['state'].values(),
-            expected['optimizer']['state'].values()):
+    for got, want in zip(resumed['optimizer']['state'].values(),
+                         expected['optimizer']['state'].values()):
         torch.testing.assert_close(got['momentum_buffer'],
                                    want['momentum_buffer'])
 
@@ -117,8 +126,9 @@ def _killed_run(reference_root, root, at_iter, during, max_keep_ckpts=10):
     samples = root / 'samples.jsonl'
     work = root / 'work'
     killed = write_config(
-        root / 'killed.py', root / 'data', samples,
-        [dict(type='SigkillHook', at_iter=at_iter, during=during)],
+        root / 'killed.py',
+        root / 'data',
+        samples, [dict(type='SigkillHook', at_iter=at_iter, during=during)],
         max_keep_ckpts=max_keep_ckpts)
     return samples, work, train(killed, work, check=False)
 
@@ -127,8 +137,8 @@ def test_sigkill_during_save_then_resume(reference, tmp_path):
     ref_root, ref_samples, ref_state = reference
     # max_keep_ckpts=1: mmengine's hook removed iter_4.pth before writing
     # iter_6.pth (issue 23, case 3); SafeCheckpointHook removes it after.
-    samples, work, proc = _killed_run(ref_root, tmp_path, 6, 'save',
-                                      max_keep_ckpts=1)
+    samples, work, proc = _killed_run(
+        ref_root, tmp_path, 6, 'save', max_keep_ckpts=1)
     assert proc.returncode == -9, proc.stderr[-3000:]
     # The kill hit the write of iter_6.pth: no file under that name, and
     # last_checkpoint still names the complete iter_4.pth.
@@ -136,8 +146,8 @@ def test_sigkill_during_save_then_resume(reference, tmp_path):
     assert (work / 'iter_4.pth').exists()
     assert (work / 'last_checkpoint').read_text().endswith('iter_4.pth')
 
-    resumed = write_config(tmp_path / 'resumed.py', tmp_path / 'data',
-                           samples, max_keep_ckpts=1)
+    resumed = write_config(
+        tmp_path / 'resumed.py', tmp_path / 'data', samples, max_keep_ckpts=1)
     output = train(resumed, work, '--resume').stdout
     assert 'Auto-resuming from' in output and 'iter_4.pth' in output
     assert 'an interrupted save' in output
@@ -147,8 +157,8 @@ def test_sigkill_during_save_then_resume(reference, tmp_path):
     # resumed run repeats exactly what the uninterrupted one did.
     assert seen[:6] + seen[8:] == ref_samples
     assert seen[4:6] == seen[6:8]
-    assert_same_state(torch.load(work / 'iter_8.pth', weights_only=True),
-                      ref_state)
+    assert_same_state(
+        torch.load(work / 'iter_8.pth', weights_only=True), ref_state)
 
 
 def test_sigkill_during_step_resumes_inside_the_epoch(reference, tmp_path):
@@ -159,8 +169,7 @@ def test_sigkill_during_step_resumes_inside_the_epoch(reference, tmp_path):
     steps_before = [step for step, _ in samples_seen(samples)]
     assert steps_before == [1, 2, 3, 4, 5, 6, 7]
 
-    resumed = write_config(tmp_path / 'resumed.py', tmp_path / 'data',
-                           samples)
+    resumed = write_config(tmp_path / 'resumed.py', tmp_path / 'data', samples)
     output = train(resumed, work, '--resume').stdout
     assert 'Resuming inside epoch 2: its first 2 of 4 iterations' in output
     seen = samples_seen(samples)
@@ -169,8 +178,8 @@ def test_sigkill_during_step_resumes_inside_the_epoch(reference, tmp_path):
     assert seen[:7] + seen[8:] == ref_samples
     epoch2 = [name for _, names in seen[4:6] + seen[7:] for name in names]
     assert sorted(epoch2) == sorted(set(epoch2)) and len(epoch2) == 16
-    assert_same_state(torch.load(work / 'iter_8.pth', weights_only=True),
-                      ref_state)
+    assert_same_state(
+        torch.load(work / 'iter_8.pth', weights_only=True), ref_state)
 
 
 def test_resume_skips_a_truncated_last_checkpoint(reference, tmp_path):
@@ -196,17 +205,17 @@ def test_non_finite_loss_stops_the_run_without_saving(reference, tmp_path):
     ref_root, _, _ = reference
     _copy_data(ref_root, tmp_path)
     work = tmp_path / 'work'
-    config = write_config(
-        tmp_path / 'cfg.py', tmp_path / 'data', tmp_path / 'samples.jsonl',
-        [dict(type='PoisonWeightsHook', at_iter=6)])
+    config = write_config(tmp_path / 'cfg.py', tmp_path / 'data',
+                          tmp_path / 'samples.jsonl',
+                          [dict(type='PoisonWeightsHook', at_iter=6)])
     proc = train(config, work, check=False)
     assert proc.returncode == 1
     assert 'NonFiniteLossError: Non-finite loss at iteration 6 (epoch 2)' \
         in proc.stderr
     assert f'The last good checkpoint is {work / "iter_4.pth"}' in proc.stderr
     assert not (work / 'iter_6.pth').exists()
-    assert sorted(p.name for p in work.glob('*.pth')) == [
-        'iter_2.pth', 'iter_4.pth']
+    assert sorted(p.name
+                  for p in work.glob('*.pth')) == ['iter_2.pth', 'iter_4.pth']
 
 
 def test_run_with_no_iteration_per_epoch_is_refused(tmp_path):
@@ -215,10 +224,14 @@ def test_run_with_no_iteration_per_epoch_is_refused(tmp_path):
     config = write_config(tmp_path / 'cfg.py', tmp_path / 'data',
                           tmp_path / 'samples.jsonl')
     work = tmp_path / 'work'
-    proc = train(config, work, '--cfg-options',
-                 'train_dataloader.batch_size=16',
-                 'train_dataloader.drop_last=True',
-                 'train_dataloader.dataset.num_videos=3', check=False)
+    proc = train(
+        config,
+        work,
+        '--cfg-options',
+        'train_dataloader.batch_size=16',
+        'train_dataloader.drop_last=True',
+        'train_dataloader.dataset.num_videos=3',
+        check=False)
     assert proc.returncode == 1, proc.stderr[-3000:]
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith(

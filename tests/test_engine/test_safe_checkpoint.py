@@ -105,11 +105,16 @@ def test_corrupt_dtype_is_refused_by_pretrained(tmp_path):
 def test_corrupt_dtype_is_refused_by_extract_backbone_tool(tmp_path):
     path = tmp_path / 'evil.pth'
     write_payload('corrupt_dtype', path, 'x')
-    proc = subprocess.run(
-        [sys.executable, 'tools/extract_backbone.py', str(path),
-         str(tmp_path / 'out.pth')],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
-        env=tool_env())
+    proc = subprocess.run([
+        sys.executable, 'tools/extract_backbone.py',
+        str(path),
+        str(tmp_path / 'out.pth')
+    ],
+                          cwd=REPO,
+                          capture_output=True,
+                          text=True,
+                          timeout=300,
+                          env=tool_env())
     assert proc.returncode == 1, (proc.returncode, proc.stderr[-2000:])
     assert 'cannot be loaded safely' in proc.stderr
     assert "refusing numpy dtype 'V8'" in proc.stderr
@@ -121,8 +126,9 @@ def _stock_mmengine_checkpoint():
         meta=dict(epoch=3, iter=12, seed=np.int64(7)),
         state_dict={'backbone.w': torch.arange(4.)},
         message_hub=dict(
-            log_scalars={'train/loss': HistoryBuffer([1.0, 2.0, 4.0],
-                                                     [1, 1, 1])},
+            log_scalars={
+                'train/loss': HistoryBuffer([1.0, 2.0, 4.0], [1, 1, 1])
+            },
             runtime_info=dict(
                 big_endian=np.arange(6, dtype='>i4').reshape(2, 3),
                 fortran=np.asfortranarray(np.eye(2, 3)),
@@ -212,8 +218,7 @@ def test_dag_checkpoint_loads_in_under_a_second_on_all_paths(tmp_path):
     STRUCTURES['dag'](path)
     assert os.path.getsize(path) < 4096
     out = str(tmp_path / 'o.pth')
-    for func, args in ((_resume_path, (path, )),
-                       (_pretrained_path, (path, )),
+    for func, args in ((_resume_path, (path, )), (_pretrained_path, (path, )),
                        (_extract_backbone_tool(), (str(path), out))):
         status, output, seconds = _seconds(func, *args)
         assert status == 0, (func, status, output[-2000:])
@@ -244,8 +249,8 @@ def test_expensive_structures_are_refused_cleanly(tmp_path, name, reason):
 def test_depth_limit_is_configurable(tmp_path, monkeypatch):
     path = tmp_path / 'deep.pth'
     write_deep_list(path, 150)
-    with pytest.raises(UnsafeCheckpointError,
-                       match='FAME_MM_CHECKPOINT_MAX_DEPTH=200'):
+    with pytest.raises(
+            UnsafeCheckpointError, match='FAME_MM_CHECKPOINT_MAX_DEPTH=200'):
         load_checkpoint_file(str(path))
     monkeypatch.setenv('FAME_MM_CHECKPOINT_MAX_DEPTH', '200')
     loaded = load_checkpoint_file(str(path))
@@ -259,8 +264,13 @@ def test_stride0_checkpoint_is_refused_by_extract_backbone_tool(tmp_path):
     path, out = tmp_path / 'stride0.pth', tmp_path / 'out.pth'
     STRUCTURES['stride0'](path)
     proc = subprocess.run(
-        [sys.executable, 'tools/extract_backbone.py', str(path), str(out)],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
+        [sys.executable, 'tools/extract_backbone.py',
+         str(path),
+         str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env=tool_env())
     assert proc.returncode == 1, (proc.returncode, proc.stderr[-2000:])
     assert f'{path} cannot be loaded safely' in proc.stderr
@@ -272,10 +282,16 @@ def test_real_checkpoint_walk_is_linear_and_fast(tmp_path):
     """A 2000-tensor state dict with views and shared tensors loads as
     before (views of their own storage are not expansions)."""
     base = torch.arange(12.).reshape(3, 4)
-    state = {f'backbone.w{i}': torch.full((8, ), float(i))
-             for i in range(2000)}
-    state.update({'backbone.t': base.t(), 'backbone.row': base[1],
-                  'backbone.same': base, 'backbone.same2': base})
+    state = {
+        f'backbone.w{i}': torch.full((8, ), float(i))
+        for i in range(2000)
+    }
+    state.update({
+        'backbone.t': base.t(),
+        'backbone.row': base[1],
+        'backbone.same': base,
+        'backbone.same2': base
+    })
     path = tmp_path / 'big.pth'
     torch.save(dict(state_dict=state, meta=dict(epoch=1)), path)
     start = time.perf_counter()

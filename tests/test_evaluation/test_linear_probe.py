@@ -28,10 +28,9 @@ def test_probe_uses_only_the_training_labels():
     """Features carry the class, but the probe is fitted on shuffled labels:
     held-out accuracy falls to about chance."""
     x, y = _clusters(50, num_classes=4, seed=1)
-    shuffled = y[torch.randperm(y.numel(),
-                                generator=torch.Generator().manual_seed(2))]
-    accuracy = linear_probe_accuracy(x[:100], shuffled[:100], x[100:],
-                                     y[100:])
+    shuffled = y[torch.randperm(
+        y.numel(), generator=torch.Generator().manual_seed(2))]
+    accuracy = linear_probe_accuracy(x[:100], shuffled[:100], x[100:], y[100:])
     assert accuracy < 0.5  # chance 0.25; the true labels give 1.0
     assert linear_probe_accuracy(x[:100], y[:100], x[100:], y[100:]) == 1.0
 

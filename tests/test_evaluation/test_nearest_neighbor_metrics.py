@@ -67,8 +67,8 @@ def test_nearest_gallery_indices_known_order_and_clamped_k():
     # gallery rows in GALLERY_DEGREES order: 0 60 120 180 240 300
     assert indices.tolist() == [[0, 1, 5, 2, 4, 3], [3, 4, 2, 5, 1, 0]]
     expected_first = math.cos(math.radians(10))
-    assert torch.allclose(similarities[:, 0],
-                          torch.full((2, ), expected_first), atol=1e-6)
+    assert torch.allclose(
+        similarities[:, 0], torch.full((2, ), expected_first), atol=1e-6)
     assert (similarities[:, :-1] >= similarities[:, 1:]).all()
 
 
@@ -97,8 +97,8 @@ def test_recall_k_larger_than_gallery_is_clamped():
     recalls = retrieval_recall(query, query_labels, gallery, gallery_labels)
     assert recalls == {1: 0.5, 5: 1.0, 10: 1.0, 20: 1.0, 50: 1.0}
     # A query whose class is absent from the gallery is never a hit.
-    recalls = retrieval_recall(query, labels([0, 9]), gallery,
-                               gallery_labels, topk=(50, ))
+    recalls = retrieval_recall(
+        query, labels([0, 9]), gallery, gallery_labels, topk=(50, ))
     assert recalls == {50: 0.5}
 
 
@@ -106,9 +106,12 @@ def test_each_set_is_centred_on_its_own_mean():
     query, query_labels, gallery, gallery_labels = half_hit_sets()
     gallery_offset = torch.tensor([1000.0, -700.0], dtype=torch.float64)
     query_offset = torch.tensor([-300.0, 2500.0], dtype=torch.float64)
-    recalls = retrieval_recall(query + query_offset, query_labels,
-                               gallery + gallery_offset, gallery_labels,
-                               topk=(1, 3, 4))
+    recalls = retrieval_recall(
+        query + query_offset,
+        query_labels,
+        gallery + gallery_offset,
+        gallery_labels,
+        topk=(1, 3, 4))
     assert recalls == {1: 0.5, 3: 0.5, 4: 1.0}
 
 
@@ -119,14 +122,15 @@ def test_centring_changes_the_answer():
     gallery_labels = labels([0, 1])
     query = torch.tensor([[5.0, 0.2], [5.0, 1.8]])
     query_labels = labels([1, 0])
-    raw_nearest = (F.normalize(query, dim=1)
-                   @ F.normalize(gallery, dim=1).t()).argmax(dim=1)
+    raw_nearest = (
+        F.normalize(query, dim=1) @ F.normalize(gallery, dim=1).t()).argmax(
+            dim=1)
     assert raw_nearest.tolist() == [0, 0]  # uncentred: R@1 would be 0.5
-    recalls = retrieval_recall(query, query_labels, gallery, gallery_labels,
-                               topk=(1, ))
+    recalls = retrieval_recall(
+        query, query_labels, gallery, gallery_labels, topk=(1, ))
     assert recalls == {1: 1.0}
-    assert knn_accuracy(query, query_labels, gallery, gallery_labels,
-                        k=1) == 1.0
+    assert knn_accuracy(
+        query, query_labels, gallery, gallery_labels, k=1) == 1.0
 
 
 def test_knn_identical_features_per_class_is_one():
@@ -142,16 +146,20 @@ WEIGHTED_GALLERY_LABELS = [10, 11, 11, 12, 13, 13]
 
 
 @pytest.mark.parametrize('temperature, expected', [(0.07, 1.0), (0.5, 1.0),
-                                                   (1.0, 0.0),
-                                                   (100.0, 0.0)])
+                                                   (1.0, 0.0), (100.0, 0.0)])
 def test_knn_weighted_vote_beats_majority_at_low_temperature(
         temperature, expected):
     query = unit_circle([0, 180])
     query_labels = labels([10, 12])
     gallery = unit_circle(WEIGHTED_GALLERY_DEGREES)
     gallery_labels = labels(WEIGHTED_GALLERY_LABELS)
-    accuracy = knn_accuracy(query, query_labels, gallery, gallery_labels,
-                            k=3, temperature=temperature)
+    accuracy = knn_accuracy(
+        query,
+        query_labels,
+        gallery,
+        gallery_labels,
+        k=3,
+        temperature=temperature)
     assert accuracy == expected
 
 
@@ -160,12 +168,17 @@ def test_knn_k_larger_than_gallery_is_clamped():
     gallery = unit_circle(WEIGHTED_GALLERY_DEGREES)
     gallery_labels = labels(WEIGHTED_GALLERY_LABELS)
     # All 6 vote; at T = 0.07 the cos-1 neighbour dominates.
-    assert knn_accuracy(query, labels([10, 12]), gallery, gallery_labels,
-                        k=100) == 1.0
+    assert knn_accuracy(
+        query, labels([10, 12]), gallery, gallery_labels, k=100) == 1.0
     # At T = 100 the weights are nearly equal: labels 11 and 13 (2 votes
     # each) beat 10 and 12, and 11 has the larger weight for query 0.
-    assert knn_accuracy(query, labels([11, 13]), gallery, gallery_labels,
-                        k=100, temperature=100.0) == 1.0
+    assert knn_accuracy(
+        query,
+        labels([11, 13]),
+        gallery,
+        gallery_labels,
+        k=100,
+        temperature=100.0) == 1.0
 
 
 def reference_scores(query, query_labels, gallery, gallery_labels, ks, k,
@@ -199,13 +212,13 @@ def test_random_features_match_per_query_reference():
     query_labels = torch.randint(0, 6, (25, ), generator=gen)
     ks = (1, 2, 5, 10)
     expected_recalls, expected_knn = reference_scores(
-        query, query_labels, gallery, gallery_labels, ks, k=7,
-        temperature=0.1)
-    recalls = retrieval_recall(query, query_labels, gallery, gallery_labels,
-                               topk=ks)
+        query, query_labels, gallery, gallery_labels, ks, k=7, temperature=0.1)
+    recalls = retrieval_recall(
+        query, query_labels, gallery, gallery_labels, topk=ks)
     assert recalls == pytest.approx(expected_recalls)
-    assert knn_accuracy(query, query_labels, gallery, gallery_labels, k=7,
-                        temperature=0.1) == pytest.approx(expected_knn)
+    assert knn_accuracy(
+        query, query_labels, gallery, gallery_labels, k=7,
+        temperature=0.1) == pytest.approx(expected_knn)
     assert 0 < recalls[1] < recalls[10] < 1  # a non-trivial case
 
 
@@ -229,13 +242,13 @@ def test_k_must_be_positive():
     with pytest.raises(ValueError, match='k must be >= 1'):
         knn_accuracy(query, query_labels, gallery, gallery_labels, k=0)
     with pytest.raises(ValueError, match='k in topk must be >= 1'):
-        retrieval_recall(query, query_labels, gallery, gallery_labels,
-                         topk=(0, 5))
+        retrieval_recall(
+            query, query_labels, gallery, gallery_labels, topk=(0, 5))
     with pytest.raises(ValueError, match='k must be >= 1'):
         nearest_gallery_indices(query, gallery, k=0)
     with pytest.raises(ValueError, match='temperature must be > 0'):
-        knn_accuracy(query, query_labels, gallery, gallery_labels,
-                     temperature=0.0)
+        knn_accuracy(
+            query, query_labels, gallery, gallery_labels, temperature=0.0)
 
 
 def annotated_sample(label, retrieval_set=None):

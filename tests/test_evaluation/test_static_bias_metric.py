@@ -8,7 +8,9 @@ def _sample(set_name, video, pred, label, num_classes=3):
     score = torch.zeros(num_classes)
     score[pred] = 1.0
     return dict(
-        static_bias_set=set_name, static_bias_video=video, pred_score=score,
+        static_bias_set=set_name,
+        static_bias_video=video,
+        pred_score=score,
         gt_label=torch.tensor([label]))
 
 
@@ -29,19 +31,24 @@ def test_top1_per_set_and_contrasted_accuracy():
     metric.process({}, samples[5:])
     result = metric.evaluate(size=len(samples))
     assert result == pytest.approx({
-        'static_bias/original_top1': 0.75,
-        'static_bias/static_top1': 0.25,
-        'static_bias/swapped_top1': 0.75,
-        'static_bias/contrasted_acc': 0.5,
-        'static_bias/contrasted_acc_with_original': 0.25,
+        'static_bias/original_top1':
+        0.75,
+        'static_bias/static_top1':
+        0.25,
+        'static_bias/swapped_top1':
+        0.75,
+        'static_bias/contrasted_acc':
+        0.5,
+        'static_bias/contrasted_acc_with_original':
+        0.25,
     })
 
 
 def test_missing_tags_or_sets_are_clear_errors():
     metric = METRICS.build(dict(type='StaticBiasMetric'))
     with pytest.raises(ValueError, match='StaticBiasDataset'):
-        metric.process({}, [dict(pred_score=torch.ones(2),
-                                 gt_label=torch.tensor([0]))])
+        metric.process(
+            {}, [dict(pred_score=torch.ones(2), gt_label=torch.tensor([0]))])
     metric.process({}, [_sample('original', 0, 0, 0)])
     with pytest.raises(ValueError, match=r"\['static', 'swapped'\]"):
         metric.evaluate(size=1)

@@ -28,15 +28,26 @@ def main(out_file: str, norm_eval: bool) -> None:
     init_default_scope('mmaction')
     torch.manual_seed(0)
     model = MODELS.build(
-        dict(type='MoCoRecognizer',
-             backbone=dict(type='TinyVideoBackbone', channels=8,
-                           norm_eval=norm_eval),
-             head=dict(type='MoCoHead', in_channels=8, hid_channels=16,
-                       out_channels=8, queue_len=32)))
+        dict(
+            type='MoCoRecognizer',
+            backbone=dict(
+                type='TinyVideoBackbone', channels=8, norm_eval=norm_eval),
+            head=dict(
+                type='MoCoHead',
+                in_channels=8,
+                hid_channels=16,
+                out_channels=8,
+                queue_len=32)))
     model.init_weights()
     model.train()
-    inputs = torch.randn(GLOBAL_BATCH, 2, 3, 4, 16, 16,
-                         generator=torch.Generator().manual_seed(1))
+    inputs = torch.randn(
+        GLOBAL_BATCH,
+        2,
+        3,
+        4,
+        16,
+        16,
+        generator=torch.Generator().manual_seed(1))
     per_rank = GLOBAL_BATCH // world
     local = inputs[rank * per_rank:(rank + 1) * per_rank]
     torch.manual_seed(2 + rank)  # the shuffle order differs per seed
@@ -44,9 +55,11 @@ def main(out_file: str, norm_eval: bool) -> None:
     all_reduce(loss, op='mean')
     if rank == 0:
         with open(out_file, 'w') as f:
-            json.dump(dict(loss=loss.item(),
-                           queue=model.head.queue.tolist(),
-                           queue_ptr=int(model.head.queue_ptr)), f)
+            json.dump(
+                dict(
+                    loss=loss.item(),
+                    queue=model.head.queue.tolist(),
+                    queue_ptr=int(model.head.queue_ptr)), f)
     if dist.is_initialized():
         dist.destroy_process_group()
 

@@ -4,9 +4,10 @@ The demo's ResNet3d checkpoint is the demo pretraining written by
 tools/train.py (session fixture ``demo_checkpoint``); the Inception-I3D and
 R(2+1)D-18 ones are the state dicts of the models built from
 configs/fame/pretrain_k400.py (session fixture ``i3d_checkpoint``) and
-pretrain_k400_r2plus1d.py, saved the way mmengine does. Each tensor of the downstream backbone must come
-from the checkpoint, and a checkpoint of another architecture (or none at
-all) must stop with a message that names the file.
+pretrain_k400_r2plus1d.py, saved the way mmengine does. Each tensor of the
+downstream backbone must come from the checkpoint, and a checkpoint of
+another architecture (or none at all) must stop with a message that names
+the file.
 """
 import re
 
@@ -23,8 +24,8 @@ from fame_mm.models.utils.backbone_checkpoint import (BackboneCheckpointError,
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 I3D_CONFIGS = [
-    'finetune_ucf101', 'finetune_hmdb51', 'finetune_diving48',
-    'linear_ucf101', 'linear_hmdb51', 'retrieval_ucf101', 'retrieval_hmdb51'
+    'finetune_ucf101', 'finetune_hmdb51', 'finetune_diving48', 'linear_ucf101',
+    'linear_hmdb51', 'retrieval_ucf101', 'retrieval_hmdb51'
 ]
 DEMO_CONFIGS = ['finetune_demo', 'linear_demo', 'retrieval_demo']
 R2PLUS1D_CONFIGS = [
@@ -74,8 +75,9 @@ def check_full_load(model, checkpoint, state, helpers):
     helpers.assert_same_tensors(backbone.state_dict(), expected)
 
 
-@pytest.mark.parametrize('name, kind', [(name, 'i3d') for name in I3D_CONFIGS]
-                         + [(name, 'demo') for name in DEMO_CONFIGS])
+@pytest.mark.parametrize('name, kind',
+                         [(name, 'i3d') for name in I3D_CONFIGS] +
+                         [(name, 'demo') for name in DEMO_CONFIGS])
 def test_pretraining_checkpoint_loads_every_backbone_tensor(
         name, kind, request, helpers):
     checkpoint = request.getfixturevalue(f'{kind}_checkpoint')
@@ -104,12 +106,11 @@ def test_r2plus1d_checkpoint_loads_every_backbone_tensor(
     check_full_load(model, r2plus1d_checkpoint, state, helpers)
 
 
-def test_i3d_checkpoint_into_r2plus1d_config_raises(i3d_checkpoint,
-                                                    helpers):
+def test_i3d_checkpoint_into_r2plus1d_config_raises(i3d_checkpoint, helpers):
     model = build_downstream_model('finetune_ucf101_r2plus1d', helpers)
     before = {k: v.clone() for k, v in model.backbone.state_dict().items()}
-    with pytest.raises(BackboneCheckpointError,
-                       match=re.escape(i3d_checkpoint)) as err:
+    with pytest.raises(
+            BackboneCheckpointError, match=re.escape(i3d_checkpoint)) as err:
         load_backbone_weights(model.backbone, i3d_checkpoint)
     assert 'No tensor of' in str(err.value)
     assert 'pretrained=None' in str(err.value)
@@ -119,8 +120,8 @@ def test_i3d_checkpoint_into_r2plus1d_config_raises(i3d_checkpoint,
 def test_r2plus1d_checkpoint_into_i3d_config_raises(r2plus1d_checkpoint,
                                                     helpers):
     model = build_downstream_model('finetune_ucf101', helpers)
-    with pytest.raises(BackboneCheckpointError,
-                       match=re.escape(r2plus1d_checkpoint)):
+    with pytest.raises(
+            BackboneCheckpointError, match=re.escape(r2plus1d_checkpoint)):
         load_backbone_weights(model.backbone, r2plus1d_checkpoint)
 
 
@@ -132,8 +133,7 @@ def test_checkpoint_with_unrelated_keys_raises(tmp_path, helpers):
             'fc.bias': torch.zeros(10)
         }), path)
     model = build_downstream_model('finetune_diving48', helpers)
-    with pytest.raises(BackboneCheckpointError,
-                       match=re.escape(path)) as err:
+    with pytest.raises(BackboneCheckpointError, match=re.escape(path)) as err:
         load_backbone_weights(model.backbone, path)
     assert 'fc.weight' in str(err.value)  # what the file has instead
 
@@ -150,8 +150,9 @@ def test_same_names_other_shapes_raise(tmp_path, helpers):
     state[name] = torch.zeros(3, 3, 1, 1, 1)
     path = str(tmp_path / 'wider.pth')
     torch.save(dict(state_dict=state), path)
-    with pytest.raises(BackboneCheckpointError,
-                       match='another backbone architecture') as err:
+    with pytest.raises(
+            BackboneCheckpointError,
+            match='another backbone architecture') as err:
         load_backbone_weights(model.backbone, path)
     assert path in str(err.value)
     assert name[len('backbone.'):] in str(err.value)
@@ -159,6 +160,6 @@ def test_same_names_other_shapes_raise(tmp_path, helpers):
 
 def test_missing_checkpoint_file_says_how_to_fix(tmp_path):
     missing = str(tmp_path / 'work_dirs' / 'pretrain_k400' / 'epoch_200.pth')
-    with pytest.raises(BackboneCheckpointError,
-                       match='does not exist.*pretrained=None'):
+    with pytest.raises(
+            BackboneCheckpointError, match='does not exist.*pretrained=None'):
         load_backbone_weights(torch.nn.Linear(2, 2), missing)

@@ -8,8 +8,12 @@ import fame_mm  # noqa: F401  (registers the head)
 
 def _head(type_name: str, **kwargs) -> torch.nn.Module:
     head = MODELS.build(
-        dict(type=type_name, num_classes=4, in_channels=8,
-             dropout_ratio=0.0, **kwargs))
+        dict(
+            type=type_name,
+            num_classes=4,
+            in_channels=8,
+            dropout_ratio=0.0,
+            **kwargs))
     head.init_weights()
     return head
 
@@ -41,8 +45,7 @@ def test_scores_ignore_a_per_channel_shift_and_scale():
     # Scales of at least 1: BatchNorm's eps (1e-5) stays negligible.
     scale = torch.rand(1, 8, 1, 1, 1) * 10 + 1
     shift = torch.randn(1, 8, 1, 1, 1) * 5
-    assert torch.allclose(
-        head(maps), head(maps * scale + shift), atol=1e-4)
+    assert torch.allclose(head(maps), head(maps * scale + shift), atol=1e-4)
 
 
 def test_eval_uses_the_running_statistics():
@@ -51,8 +54,7 @@ def test_eval_uses_the_running_statistics():
     for _ in range(100):  # momentum 0.1: the running mean converges
         head(torch.randn(32, 8, 1, 2, 2) + 3.0)
     norm = head.feature_norm
-    assert torch.allclose(norm.running_mean, torch.full((8, ), 3.0),
-                          atol=0.1)
+    assert torch.allclose(norm.running_mean, torch.full((8, ), 3.0), atol=0.1)
     head.eval()
     x = torch.randn(5, 8) + 3.0
     expected = head.fc_cls(
@@ -62,8 +64,7 @@ def test_eval_uses_the_running_statistics():
 
 @pytest.mark.parametrize('type_name, learns', [('BatchNormLinearHead', True),
                                                ('I3DHead', False)])
-def test_sgd_learns_offset_features_only_when_standardised(
-        type_name, learns):
+def test_sgd_learns_offset_features_only_when_standardised(type_name, learns):
     torch.manual_seed(0)
     head = _head(type_name).train()
     optimizer = torch.optim.SGD(head.parameters(), lr=0.00625, momentum=0.9)

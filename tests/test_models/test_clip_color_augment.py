@@ -15,8 +15,8 @@ OFF = dict(grayscale_prob=0.0, jitter_prob=0.0, blur_prob=0.0)
 
 def random_clips(batch=4, frames=3, size=24, seed=0, dtype=torch.float32):
     generator = torch.Generator().manual_seed(seed)
-    return torch.rand(batch, 3, frames, size, size, generator=generator,
-                      dtype=dtype)
+    return torch.rand(
+        batch, 3, frames, size, size, generator=generator, dtype=dtype)
 
 
 def repeated_frame_clips(batch=4, frames=4, size=24, seed=0):
@@ -45,15 +45,16 @@ def test_default_shape_range_dtype():
 def test_dtype_follows_input(dtype):
     clips = random_clips(3, 2, 24, dtype=dtype)
     out = ClipColorAugment(
-        grayscale_prob=0.5, jitter_prob=1.0, blur_prob=1.0)(clips)
+        grayscale_prob=0.5, jitter_prob=1.0, blur_prob=1.0)(
+            clips)
     assert out.dtype == dtype and out.shape == clips.shape
     assert out.min() >= 0 and out.max() <= 1
 
 
 def test_parameters_shared_across_frames():
     clips = repeated_frame_clips(batch=8, frames=4)
-    augment = ClipColorAugment(grayscale_prob=0.5, jitter_prob=1.0,
-                               blur_prob=1.0)
+    augment = ClipColorAugment(
+        grayscale_prob=0.5, jitter_prob=1.0, blur_prob=1.0)
     out = augment(clips, generator=torch.Generator().manual_seed(1))
     for t in range(1, 4):
         assert torch.allclose(out[:, :, t], out[:, :, 0], atol=1e-6)
@@ -75,8 +76,8 @@ def test_all_probabilities_zero_is_identity():
 
 def test_unselected_clips_are_unchanged():
     clips = random_clips(batch=16)
-    augment = ClipColorAugment(grayscale_prob=0.0, jitter_prob=0.5,
-                               blur_prob=0.0)
+    augment = ClipColorAugment(
+        grayscale_prob=0.0, jitter_prob=0.5, blur_prob=0.0)
     params = augment.sample_params(16, torch.Generator().manual_seed(0))
     out = augment(clips, params=params)
     jittered = params['jitter']
@@ -94,8 +95,7 @@ def test_different_clips_get_different_parameters():
         for j in range(i + 1, 6):
             assert not torch.allclose(flat[i], flat[j])
     params = ClipColorAugment().sample_params(6)
-    for name in ('brightness', 'contrast', 'saturation', 'hue',
-                 'blur_sigma'):
+    for name in ('brightness', 'contrast', 'saturation', 'hue', 'blur_sigma'):
         assert params[name].unique().numel() == 6
 
 
@@ -172,8 +172,9 @@ def test_jitter_ops_match_torchvision():
     pairs = [
         (adjust_brightness(clips, factors),
          per_clip(functional.adjust_brightness, factors)),
-        (adjust_contrast(clips, factors),
-         per_clip(functional.adjust_contrast, factors)),
+        (adjust_contrast(clips,
+                         factors), per_clip(functional.adjust_contrast,
+                                            factors)),
         (adjust_saturation(clips, factors),
          per_clip(functional.adjust_saturation, factors)),
         (adjust_hue(clips, shifts), per_clip(functional.adjust_hue, shifts)),

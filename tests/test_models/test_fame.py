@@ -21,8 +21,8 @@ STEP = 3
 # --------------------------------------------------------------------------- #
 # Synthetic clips
 # --------------------------------------------------------------------------- #
-def smooth_texture(rng: np.random.Generator, height: int, width: int,
-                   base_rgb, spread: float) -> np.ndarray:
+def smooth_texture(rng: np.random.Generator, height: int, width: int, base_rgb,
+                   spread: float) -> np.ndarray:
     """3 x H x W texture around a base colour (blurred noise)."""
     noise = rng.standard_normal((3, height, width))
     noise = ndimage.gaussian_filter(noise, sigma=(0, 1.5, 1.5), mode='wrap')
@@ -78,7 +78,8 @@ def reference_min_max(image: np.ndarray) -> np.ndarray:
     return shifted / (shifted.max() + 1e-8)
 
 
-def reference_mask(clip: np.ndarray, beta: float = 0.5,
+def reference_mask(clip: np.ndarray,
+                   beta: float = 0.5,
                    hue_mode: str = 'official') -> np.ndarray:
     """docs/method.md §2.1-2.6 for one 3 x T x H x W clip.
 
@@ -99,8 +100,7 @@ def reference_mask(clip: np.ndarray, beta: float = 0.5,
     while math.gcd(stride, num_pixels) != 1:
         stride += 1
     scatter = np.arange(num_pixels) * stride % num_pixels
-    order = scatter[np.argsort(
-        -motion.reshape(-1)[scatter], kind='stable')]
+    order = scatter[np.argsort(-motion.reshape(-1)[scatter], kind='stable')]
     fg_seeds = order[:int(0.5 * num_pixels)]
     bg_seeds = order[num_pixels - int(0.1 * num_pixels):]
 
@@ -114,8 +114,9 @@ def reference_mask(clip: np.ndarray, beta: float = 0.5,
             angle *= 2 * math.pi  # released code: radians times 2*pi again
         hx = (sat * math.cos(angle) + 1) / 2
         hy = (sat * math.sin(angle) + 1) / 2
-        bins[pixel] = (np.round(9 * hx + 1) + 10 * (np.round(9 * hy + 1) - 1)
-                       + 100 * (np.round(9 * val + 1) - 1)) - 1
+        bins[pixel] = (np.round(9 * hx + 1) + 10 *
+                       (np.round(9 * hy + 1) - 1) + 100 *
+                       (np.round(9 * val + 1) - 1)) - 1
 
     fg_counts = np.bincount(bins[fg_seeds], minlength=1000).astype(float)
     bg_counts = np.bincount(bins[bg_seeds], minlength=1000) + 1.0
@@ -124,8 +125,8 @@ def reference_mask(clip: np.ndarray, beta: float = 0.5,
     ratio = (p_fg[bins] / (p_fg[bins] + p_bg[bins])).reshape(height, width)
     ratio = reference_min_max(reference_blur(ratio, kernel_size))
 
-    keep = np.argsort(-ratio.reshape(-1), kind='stable')[:int(beta *
-                                                            num_pixels)]
+    keep = np.argsort(
+        -ratio.reshape(-1), kind='stable')[:int(beta * num_pixels)]
     mask = np.zeros(num_pixels)
     mask[keep] = 1
     return mask.reshape(height, width)
@@ -141,14 +142,21 @@ def test_gaussian_kernel_size():
 
 
 def test_rgb_hsv_round_trip_and_colorsys():
-    rgb = torch.rand(2, 3, 5, 7, dtype=torch.float64,
-                     generator=torch.Generator().manual_seed(0))
+    rgb = torch.rand(
+        2,
+        3,
+        5,
+        7,
+        dtype=torch.float64,
+        generator=torch.Generator().manual_seed(0))
     rgb[0, :, 0, 0] = 0.5  # grey: hue 0, saturation 0
     rgb[0, :, 0, 1] = 0.0  # black
     hsv = rgb_to_hsv(rgb, dim=1)
     assert torch.allclose(hsv_to_rgb(hsv, dim=1), rgb, atol=1e-12)
-    expected = [colorsys.rgb_to_hsv(*pixel.tolist())
-                for pixel in rgb.permute(0, 2, 3, 1).reshape(-1, 3)]
+    expected = [
+        colorsys.rgb_to_hsv(*pixel.tolist())
+        for pixel in rgb.permute(0, 2, 3, 1).reshape(-1, 3)
+    ]
     expected = torch.tensor(expected, dtype=torch.float64)
     actual = hsv.permute(0, 2, 3, 1).reshape(-1, 3)
     assert torch.allclose(actual, expected, atol=1e-7)
@@ -189,8 +197,11 @@ def test_topk_mask_exact_count_with_ties():
 # --------------------------------------------------------------------------- #
 # Mask
 # --------------------------------------------------------------------------- #
-def assert_valid_mask(mask: torch.Tensor, batch: int, height: int,
-                      width: int, beta: float = 0.5):
+def assert_valid_mask(mask: torch.Tensor,
+                      batch: int,
+                      height: int,
+                      width: int,
+                      beta: float = 0.5):
     assert mask.shape == (batch, height, width)
     assert not torch.isnan(mask).any()
     assert set(mask.unique().tolist()) <= {0.0, 1.0}
@@ -243,8 +254,8 @@ def test_zero_motion_clip_gives_valid_mask():
     static = frame.expand(2, 3, 6, 32, 32).contiguous()
     fame = FAME()
     assert_valid_mask(fame.foreground_mask(static), 2, 32, 32)
-    assert_valid_mask(fame.foreground_mask(torch.zeros(2, 3, 4, 32, 32)), 2,
-                      32, 32)
+    assert_valid_mask(
+        fame.foreground_mask(torch.zeros(2, 3, 4, 32, 32)), 2, 32, 32)
     assert_valid_mask(fame.foreground_mask(frame), 1, 32, 32)  # T == 1
     fused = fame(static)
     assert not torch.isnan(fused).any()
@@ -253,8 +264,8 @@ def test_zero_motion_clip_gives_valid_mask():
 def test_hue_modes_give_valid_masks_and_differ_where_expected():
     official, turns = FAME(hue_mode='official'), FAME(hue_mode='turns')
     # grey, red (hue 0), green (hue 1/3), blue (hue 2/3), one pixel each
-    colours = torch.tensor([[0.5, 0.5, 0.5], [0.9, 0.1, 0.1],
-                            [0.2, 0.8, 0.2], [0.1, 0.1, 0.9]])
+    colours = torch.tensor([[0.5, 0.5, 0.5], [0.9, 0.1, 0.1], [0.2, 0.8, 0.2],
+                            [0.1, 0.1, 0.9]])
     frames = colours.t().reshape(1, 3, 1, 4)
     bins_official = official.colour_bins(frames)[0]
     bins_turns = turns.colour_bins(frames)[0]
@@ -314,7 +325,8 @@ def test_derangement_has_no_fixed_points():
             assert sorted(permutation.tolist()) == list(range(batch_size))
             assert (permutation != torch.arange(batch_size)).all()
     # randperm (official) keeps a clip's own background now and then
-    fixed = [(FAME().sample_permutation(4, generator) == torch.arange(4)).any()
+    fixed = [(FAME().sample_permutation(4,
+                                        generator) == torch.arange(4)).any()
              for _ in range(200)]
     assert any(fixed)
 
@@ -340,9 +352,10 @@ def test_intermediates_are_those_of_forward_and_foreground_mask(square_clip):
     # the same draw as forward with the same generator, the same output
     assert torch.equal(
         result.permutation,
-        fame.sample_permutation(4, torch.Generator().manual_seed(5)))
-    assert torch.equal(
-        result.fused, fame(clips, generator=torch.Generator().manual_seed(5)))
+        fame.sample_permutation(4,
+                                torch.Generator().manual_seed(5)))
+    assert torch.equal(result.fused,
+                       fame(clips, generator=torch.Generator().manual_seed(5)))
     assert torch.equal(result.mask, fame.foreground_mask(clips))
     assert torch.equal(result.fused,
                        FAME.merge(clips, result.mask, result.permutation))
@@ -413,8 +426,9 @@ def test_invalid_inputs_raise():
 def test_registered_in_models():
     from mmaction.registry import MODELS
     fame = MODELS.build(
-        dict(type='FAME', beta=0.4, hue_mode='turns',
-             permutation='derangement'))
+        dict(
+            type='FAME', beta=0.4, hue_mode='turns',
+            permutation='derangement'))
     assert isinstance(fame, FAME)
     assert (fame.beta, fame.hue_mode, fame.permutation) == (0.4, 'turns',
                                                             'derangement')

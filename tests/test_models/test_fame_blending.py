@@ -20,9 +20,9 @@ STD = [58.15, 56.47, 55.33]
 def _uint8_batch(batch_size, num_clips=1, frames=8, size=32):
     """``B x N x 3 x T x H x W`` uint8 clips: moving squares, each its own."""
     clips = [
-        torch.from_numpy(
-            moving_square_frames(frames, size, size, seed=i)).permute(
-                3, 0, 1, 2) for i in range(batch_size * num_clips)
+        torch.from_numpy(moving_square_frames(frames, size, size,
+                                              seed=i)).permute(3, 0, 1, 2)
+        for i in range(batch_size * num_clips)
     ]
     return torch.stack(clips).view(batch_size, num_clips, 3, frames, size,
                                    size)
@@ -41,8 +41,7 @@ def _samples(labels):
 
 def test_labels_are_kept_and_samples_unchanged():
     blending = MODELS.build(
-        dict(type='FAMEBlending', num_classes=4, prob=1.0, mean=MEAN,
-             std=STD))
+        dict(type='FAMEBlending', num_classes=4, prob=1.0, mean=MEAN, std=STD))
     samples = _samples([0, 3, 1, 2])
     inputs = _normalise(_uint8_batch(4))
     blended, out_samples = blending(inputs, samples)
@@ -83,8 +82,8 @@ def test_normalisation_round_trip_is_exact():
         unit, uint8.flatten(0, 1).float() / 255, atol=1e-5, rtol=0)
     result = blending.blend(inputs, torch.Generator().manual_seed(0))
     # normalise(merge in [0, 1]) == the blended output, exactly.
-    merged_unit = FAME.merge(
-        uint8[:, 0].float(), result.masks[:, 0], result.permutation)
+    merged_unit = FAME.merge(uint8[:, 0].float(), result.masks[:, 0],
+                             result.permutation)
     assert torch.equal(
         _normalise(merged_unit.unsqueeze(1).round().to(torch.uint8)),
         result.inputs)
@@ -123,13 +122,13 @@ def test_two_d_multi_clip_batch_of_one_and_prob():
     # A batch of one and prob 0 leave the input alone.
     one = inputs[:1]
     assert blending.blend(one).inputs is one
-    assert FAMEBlending(prob=0.0, mean=MEAN, std=STD).blend(
-        inputs).inputs is inputs
+    assert FAMEBlending(
+        prob=0.0, mean=MEAN, std=STD).blend(inputs).inputs is inputs
     # prob is drawn per sample.
     half = FAMEBlending(prob=0.5, mean=MEAN, std=STD)
     applied = torch.stack([
-        half.blend(inputs, torch.Generator().manual_seed(s)).applied
-        for s in range(40)
+        half.blend(inputs,
+                   torch.Generator().manual_seed(s)).applied for s in range(40)
     ]).float()
     assert 0.3 < applied.mean() < 0.7
 
@@ -150,8 +149,7 @@ def test_recognizer3d_training_step_with_stock_preprocessor(make_video):
     torch.manual_seed(0)
     pipeline = Compose([
         dict(type='DecordInit'),
-        dict(type='SampleFrames', clip_len=8, frame_interval=1,
-             num_clips=1),
+        dict(type='SampleFrames', clip_len=8, frame_interval=1, num_clips=1),
         dict(type='DecordDecode'),
         dict(type='Resize', scale=(32, 32), keep_ratio=False),
         dict(type='FormatShape', input_format='NCTHW'),
@@ -159,8 +157,11 @@ def test_recognizer3d_training_step_with_stock_preprocessor(make_video):
     ])
     samples = [
         pipeline(
-            dict(filename=make_video(f'v{i}.mp4', seed=i), label=i % 2,
-                 start_index=0, modality='RGB')) for i in range(4)
+            dict(
+                filename=make_video(f'v{i}.mp4', seed=i),
+                label=i % 2,
+                start_index=0,
+                modality='RGB')) for i in range(4)
     ]
     model = MODELS.build(
         dict(
@@ -173,8 +174,11 @@ def test_recognizer3d_training_step_with_stock_preprocessor(make_video):
                 std=STD,
                 format_shape='NCTHW',
                 blending=dict(
-                    type='FAMEBlending', num_classes=2, prob=1.0,
-                    mean=MEAN, std=STD))))
+                    type='FAMEBlending',
+                    num_classes=2,
+                    prob=1.0,
+                    mean=MEAN,
+                    std=STD))))
     blending = model.data_preprocessor.blending
     assert isinstance(blending, FAMEBlending)
     calls = []

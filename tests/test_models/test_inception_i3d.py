@@ -7,11 +7,10 @@ import torch.nn as nn
 from mmaction.registry import MODELS
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from fame_mm.models.backbones.inception_i3d import (ConvBNReLU3d,
-                                                   InceptionI3D,
-                                                   SamePadMaxPool3d,
-                                                   pad_same_3d,
-                                                   same_padding_amounts)
+from fame_mm.models.backbones.inception_i3d import (ConvBNReLU3d, InceptionI3D,
+                                                    SamePadMaxPool3d,
+                                                    pad_same_3d,
+                                                    same_padding_amounts)
 
 EXPECTED_NUM_PARAMS = 12_287_264  # measured; +400-way logits = 12,697,264
 
@@ -88,13 +87,11 @@ def test_output_shape_full_clip(eval_model):
     assert torch.isfinite(y).all()
 
 
-@pytest.mark.parametrize(
-    'batch, thw, expected_thw',
-    [
-        (1, (8, 64, 64), (1, 2, 2)),
-        (1, (4, 32, 32), (1, 1, 1)),
-        (2, (8, 65, 47), (1, 3, 2)),
-    ])
+@pytest.mark.parametrize('batch, thw, expected_thw', [
+    (1, (8, 64, 64), (1, 2, 2)),
+    (1, (4, 32, 32), (1, 1, 1)),
+    (2, (8, 65, 47), (1, 3, 2)),
+])
 def test_output_shape_small_and_odd_inputs(eval_model, batch, thw,
                                            expected_thw):
     with torch.no_grad():

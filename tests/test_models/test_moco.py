@@ -14,8 +14,13 @@ def tiny_moco(queue_len=64, momentum=0.9, **kwargs):
     cfg = dict(
         type='MoCoRecognizer',
         backbone=dict(type='TinyVideoBackbone', channels=16),
-        head=dict(type='MoCoHead', in_channels=16, hid_channels=32,
-                  out_channels=8, queue_len=queue_len, temperature=0.1),
+        head=dict(
+            type='MoCoHead',
+            in_channels=16,
+            hid_channels=32,
+            out_channels=8,
+            queue_len=queue_len,
+            temperature=0.1),
         momentum=momentum,
         data_preprocessor=dict(type='ContrastiveDataPreprocessor'))
     cfg.update(kwargs)
@@ -30,8 +35,13 @@ def random_views(batch=4, frames=4, size=16, seed=0):
 
 
 def test_head_enqueue_wraps_around():
-    head = MODELS.build(dict(type='MoCoHead', in_channels=4, hid_channels=4,
-                             out_channels=3, queue_len=8))
+    head = MODELS.build(
+        dict(
+            type='MoCoHead',
+            in_channels=4,
+            hid_channels=4,
+            out_channels=3,
+            queue_len=8))
     keys = [torch.full((4, 3), float(i)) for i in range(3)]
     head.enqueue(keys[0])
     assert int(head.queue_ptr) == 4
@@ -46,15 +56,26 @@ def test_head_enqueue_wraps_around():
 
 
 def test_head_rejects_queue_not_multiple_of_key_batch():
-    head = MODELS.build(dict(type='MoCoHead', in_channels=4, hid_channels=4,
-                             out_channels=3, queue_len=10))
+    head = MODELS.build(
+        dict(
+            type='MoCoHead',
+            in_channels=4,
+            hid_channels=4,
+            out_channels=3,
+            queue_len=10))
     with pytest.raises(ValueError, match='queue_len=10 is not a multiple'):
         head.enqueue(torch.randn(4, 3))
 
 
 def test_head_loss_and_accuracy_on_known_logits():
-    head = MODELS.build(dict(type='MoCoHead', in_channels=4, hid_channels=4,
-                             out_channels=2, queue_len=4, temperature=0.5))
+    head = MODELS.build(
+        dict(
+            type='MoCoHead',
+            in_channels=4,
+            hid_channels=4,
+            out_channels=2,
+            queue_len=4,
+            temperature=0.5))
     queries = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
     keys = torch.tensor([[1.0, 0.0], [1.0, 0.0]])
     negatives = torch.tensor([[0.0, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0]])
@@ -64,8 +85,8 @@ def test_head_loss_and_accuracy_on_known_logits():
     assert out['top1_acc'].item() == pytest.approx(0.5)
     assert out['top5_acc'].item() == pytest.approx(1.0)
     logits = torch.tensor([[2.0, 0, 0, 0, 0], [0, 2.0, 0, 0, 0]])
-    expected = torch.nn.functional.cross_entropy(logits, torch.zeros(
-        2, dtype=torch.long))
+    expected = torch.nn.functional.cross_entropy(
+        logits, torch.zeros(2, dtype=torch.long))
     assert out['loss'].item() == pytest.approx(expected.item(), rel=1e-6)
     # cosines to the negatives: row 0 all 0, row 1 (1, 0, 0, 0)
     assert out['neg_cos'].item() == pytest.approx(1 / 8)
@@ -74,8 +95,13 @@ def test_head_loss_and_accuracy_on_known_logits():
 def test_head_neg_cos_reads_collapse():
     """All embeddings one direction: ``neg_cos`` 1 and the loss ln(1 + K);
     spread ones: ``neg_cos`` near 0."""
-    head = MODELS.build(dict(type='MoCoHead', in_channels=4, hid_channels=4,
-                             out_channels=16, queue_len=32))
+    head = MODELS.build(
+        dict(
+            type='MoCoHead',
+            in_channels=4,
+            hid_channels=4,
+            out_channels=16,
+            queue_len=32))
     gen = torch.Generator().manual_seed(0)
     one_way = torch.nn.functional.normalize(torch.ones(8, 16), dim=1)
     out = head.loss(one_way, one_way, one_way[:1].t().repeat(1, 32))
@@ -181,9 +207,10 @@ def test_preprocessor_augments_query_view_only_and_normalises():
 
 def test_preprocessor_with_fame_and_colour_config():
     pre = MODELS.build(
-        dict(type='ContrastiveDataPreprocessor',
-             query_augments=[dict(type='FAME')],
-             batch_augments=[dict(type='ClipColorAugment')]))
+        dict(
+            type='ContrastiveDataPreprocessor',
+            query_augments=[dict(type='FAME')],
+            batch_augments=[dict(type='ClipColorAugment')]))
     clips = torch.randint(0, 255, (2, 2, 3, 4, 16, 16), dtype=torch.uint8)
     out = pre(dict(inputs=clips, data_samples=None), training=True)
     assert out['inputs'].dtype == torch.float32
@@ -205,8 +232,8 @@ def test_channels_last_changes_the_memory_format_not_the_loss():
     assert default.backbone.conv.weight.is_contiguous()
     layouts = []
     for encoder in (fast.backbone, fast.key_encoder.module):
-        encoder.register_forward_pre_hook(lambda _, args: layouts.append(
-            args[0].is_contiguous(memory_format=channels_last_3d)))
+        encoder.register_forward_pre_hook(lambda _, args: layouts.append(args[
+            0].is_contiguous(memory_format=channels_last_3d)))
 
     views = random_views()
     losses = [model(views, mode='loss')['loss'] for model in (default, fast)]
@@ -214,12 +241,16 @@ def test_channels_last_changes_the_memory_format_not_the_loss():
     torch.testing.assert_close(losses[1], losses[0], rtol=1e-5, atol=1e-6)
     for loss in losses:
         loss.backward()
-    torch.testing.assert_close(fast.backbone.conv.weight.grad,
-                               default.backbone.conv.weight.grad,
-                               rtol=1e-4, atol=1e-6)
     torch.testing.assert_close(
-        fast(views, mode='tensor'), default(views, mode='tensor'),
-        rtol=1e-5, atol=1e-6)
+        fast.backbone.conv.weight.grad,
+        default.backbone.conv.weight.grad,
+        rtol=1e-4,
+        atol=1e-6)
+    torch.testing.assert_close(
+        fast(views, mode='tensor'),
+        default(views, mode='tensor'),
+        rtol=1e-5,
+        atol=1e-6)
 
 
 def test_compiled_train_step_matches_eager():
@@ -233,28 +264,31 @@ def test_compiled_train_step_matches_eager():
     eager, compiled = tiny_moco(), tiny_moco()
     compiled.load_state_dict(eager.state_dict())
     compiled.train_step = torch.compile(compiled.train_step)
-    data = dict(inputs=list(
-        torch.randint(0, 256, (4, 2, 3, 2, 8, 8), dtype=torch.uint8)),
-                data_samples=None)
+    data = dict(
+        inputs=list(
+            torch.randint(0, 256, (4, 2, 3, 2, 8, 8), dtype=torch.uint8)),
+        data_samples=None)
     losses = {}
     for name, model in (('eager', eager), ('compiled', compiled)):
         optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
         losses[name] = torch.stack(
             [model.train_step(data, optim)['loss'] for _ in range(2)])
-    torch.testing.assert_close(losses['compiled'], losses['eager'],
-                               rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(
+        losses['compiled'], losses['eager'], rtol=1e-4, atol=1e-5)
 
 
 def test_preprocessor_augments_in_float32_under_autocast():
     """--amp runs the preprocessor inside mmengine's autocast region."""
     pre = MODELS.build(
-        dict(type='ContrastiveDataPreprocessor',
-             query_augments=[dict(type='FAME')],
-             batch_augments=[dict(type='ClipColorAugment')]))
+        dict(
+            type='ContrastiveDataPreprocessor',
+            query_augments=[dict(type='FAME')],
+            batch_augments=[dict(type='ClipColorAugment')]))
     # 32 x 32: large enough for a blur kernel (a convolution, which autocast
     # would run in bfloat16) on some but not all clips.
-    data = dict(inputs=torch.randint(0, 255, (2, 2, 3, 2, 32, 32),
-                                     dtype=torch.uint8), data_samples=None)
+    data = dict(
+        inputs=torch.randint(0, 255, (2, 2, 3, 2, 32, 32), dtype=torch.uint8),
+        data_samples=None)
     torch.manual_seed(0)
     expected = pre(data, training=True)['inputs']
     torch.manual_seed(0)

@@ -13,10 +13,14 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 def demo_config(data_root):
     cfg = Config.fromfile(osp.join(REPO, 'configs/fame/pretrain_demo.py'))
     cfg.merge_from_dict({
-        'model.head.queue_len': 64,
-        'train_dataloader.dataset.data_root': str(data_root),
-        'train_dataloader.dataset.num_videos': 8,
-        'train_dataloader.dataset.pipeline.1.clip_len': 4,
+        'model.head.queue_len':
+        64,
+        'train_dataloader.dataset.data_root':
+        str(data_root),
+        'train_dataloader.dataset.num_videos':
+        8,
+        'train_dataloader.dataset.pipeline.1.clip_len':
+        4,
         'train_dataloader.dataset.pipeline.3.transforms.1.scale': (32, 32),
     })
     return cfg
@@ -40,16 +44,17 @@ def test_demo_model_loss_is_finite_and_decreases(tmp_path):
     model = MODELS.build(cfg.model)
     model.init_weights()
     model.train()
-    assert any(isinstance(aug, MODELS.get('FAME'))
-               for aug in model.data_preprocessor.query_augments)
+    assert any(
+        isinstance(aug, MODELS.get('FAME'))
+        for aug in model.data_preprocessor.query_augments)
     for step in range(4):  # fill the queue with real keys: 4 x 16 = 64
         contrastive_loss(model, batch, model.head.queue.clone(), step)
         model.head.queue_ptr.add_(16).remainder_(64)
     queue = model.head.queue.clone()
 
     before = contrastive_loss(model, batch, queue, seed=100)
-    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.05,
-                                         momentum=0.9))
+    optim = OptimWrapper(
+        torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9))
     for step in range(6):
         torch.manual_seed(step)
         log_vars = model.train_step(batch, optim)

@@ -6,6 +6,7 @@ import mmaction
 import pytest
 import torch
 import torch.nn as nn
+from legacy_r2plus1d import LegacyR2Plus1D18, middle_channels
 from mmaction.registry import MODELS
 from mmengine.config import Config
 from torch.nn.modules.batchnorm import _BatchNorm
@@ -13,7 +14,6 @@ from torchvision.models.video import r2plus1d_18
 
 import fame_mm  # noqa: F401  (registers R2Plus1D18, MoCoRecognizer, ...)
 from fame_mm.models.backbones.r2plus1d import R2Plus1D18
-from legacy_r2plus1d import LegacyR2Plus1D18, middle_channels
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 FINETUNE_CFG = osp.join(REPO_ROOT, 'configs/_base_/models/r2plus1d_r18.py')
@@ -88,9 +88,8 @@ def test_matches_torchvision_r2plus1d_18():
     tv = _torchvision_backbone().eval()
     ours = R2Plus1D18().eval()
     ours.load_state_dict(tv.state_dict(), strict=True)
-    assert [n for n, _ in ours.named_parameters()] == [
-        n for n, _ in tv.named_parameters()
-    ]
+    assert [n for n, _ in ours.named_parameters()
+            ] == [n for n, _ in tv.named_parameters()]
     x = torch.randn(2, 3, 8, 32, 32)
     with torch.no_grad():
         expected = tv.layer4(tv.layer3(tv.layer2(tv.layer1(tv.stem(x)))))
@@ -108,8 +107,8 @@ def test_odd_sizes_and_frozen_stages():
     assert not any(p.requires_grad for p in backbone.stem.parameters())
     assert not any(p.requires_grad for p in backbone.layer1.parameters())
     assert all(p.requires_grad for p in backbone.layer2.parameters())
-    assert not any(m.training for m in backbone.modules()
-                   if isinstance(m, _BatchNorm))
+    assert not any(m.training
+                   for m in backbone.modules() if isinstance(m, _BatchNorm))
     backbone.eval()
     with torch.no_grad():
         out = backbone(torch.randn(1, 3, 5, 33, 17))
@@ -137,9 +136,8 @@ def test_pretrain_config_recipe(pretrain_cfg):
     assert cfg.model.type == 'MoCoRecognizer'
     assert cfg.model.backbone == Config.fromfile(FINETUNE_CFG).model.backbone
     head = cfg.model.head
-    assert (head.in_channels, head.hid_channels, head.out_channels) == (512,
-                                                                        512,
-                                                                        128)
+    assert (head.in_channels, head.hid_channels,
+            head.out_channels) == (512, 512, 128)
     assert head.queue_len == 65536 and head.temperature == 0.1
     assert cfg.model.momentum == 0.999
     pipeline = cfg.train_dataloader.dataset.pipeline
@@ -161,10 +159,10 @@ def test_pretrain_model_builds_and_trains_one_step(pretrain_model):
 
     model.train()
     gen = torch.Generator().manual_seed(0)
-    clips = torch.randint(0, 256, (2, 2, 3, 4, 32, 32), dtype=torch.uint8,
-                          generator=gen)
-    data = model.data_preprocessor(dict(inputs=clips, data_samples=None),
-                                   training=True)
+    clips = torch.randint(
+        0, 256, (2, 2, 3, 4, 32, 32), dtype=torch.uint8, generator=gen)
+    data = model.data_preprocessor(
+        dict(inputs=clips, data_samples=None), training=True)
     losses = model(**data, mode='loss')
     assert torch.isfinite(losses['loss'])
     losses['loss'].backward()
@@ -203,8 +201,9 @@ def test_finetune_model_loads_pretrained_backbone(pretrain_model):
 
 
 @pytest.mark.parametrize(
-    'kwargs', [dict(),
-               dict(in_channels=1, norm_cfg=dict(type='GN', num_groups=1))],
+    'kwargs',
+    [dict(),
+     dict(in_channels=1, norm_cfg=dict(type='GN', num_groups=1))],
     ids=['default', 'gray_groupnorm'])
 def test_legacy_checkpoint_loads_and_gives_same_features(kwargs, tmp_path):
     """A checkpoint of the R2Plus1D18 written before the torchvision rebuild

@@ -16,12 +16,14 @@ def run_worker(tmp_path, num_procs, mode, port):
     if num_procs == 1:
         cmd = [sys.executable, WORKER, out_file, mode]
     else:
-        cmd = [sys.executable, '-m', 'torch.distributed.run',
-               f'--nproc_per_node={num_procs}', f'--master_port={port}',
-               WORKER, out_file, mode]
+        cmd = [
+            sys.executable, '-m', 'torch.distributed.run',
+            f'--nproc_per_node={num_procs}', f'--master_port={port}', WORKER,
+            out_file, mode
+        ]
     env = dict(os.environ, OMP_NUM_THREADS='1')
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env,
-                          timeout=300)
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     with open(out_file) as f:
         return json.load(f)
@@ -41,8 +43,8 @@ def test_shuffle_bn_two_processes_match_one_process(tmp_path):
     assert double['loss'] == pytest.approx(single['loss'], rel=1e-5)
     assert double['queue_ptr'] == single['queue_ptr'] == 16
     # the same keys are enqueued; their order within one step follows ranks
-    np.testing.assert_allclose(queue_columns(double), queue_columns(single),
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        queue_columns(double), queue_columns(single), atol=1e-5)
 
 
 def test_shuffle_bn_with_batch_statistics_stays_close(tmp_path):

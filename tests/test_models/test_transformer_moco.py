@@ -40,8 +40,12 @@ def moco(backbone, channels, **kwargs):
         dict(
             type='MoCoRecognizer',
             backbone=backbone,
-            head=dict(type='MoCoHead', in_channels=channels,
-                      hid_channels=channels, out_channels=8, queue_len=16),
+            head=dict(
+                type='MoCoHead',
+                in_channels=channels,
+                hid_channels=channels,
+                out_channels=8,
+                queue_len=16),
             momentum=0.9,
             data_preprocessor=dict(type='ContrastiveDataPreprocessor'),
             **kwargs))
@@ -75,8 +79,10 @@ def test_pool_rejects_the_wrong_rank(mode, shape):
 
 def test_unknown_pooling_mode():
     with pytest.raises(ValueError, match='feature_pooling must be one of'):
-        moco(dict(type='TinyVideoBackbone', channels=8), 8,
-             feature_pooling='max')
+        moco(
+            dict(type='TinyVideoBackbone', channels=8),
+            8,
+            feature_pooling='max')
 
 
 def test_timesformer_moco_step_trains_backbone_and_projector():
@@ -108,8 +114,10 @@ def test_extract_feat_pools_vector_and_tokens():
     with torch.no_grad():
         feats = vit(views(batch=3), mode='tensor')
     assert feats.shape == (6, 16, 1, 1, 1)
-    tok = moco(dict(type='TinyTokenBackbone', channels=8), 8,
-               feature_pooling='mean_tokens')
+    tok = moco(
+        dict(type='TinyTokenBackbone', channels=8),
+        8,
+        feature_pooling='mean_tokens')
     with torch.no_grad():
         feats = tok(views(batch=3), mode='tensor')
         tokens = tok.backbone(views(batch=3).flatten(0, 1))

@@ -14,8 +14,7 @@ import torch
 from mmaction.registry import MODELS
 from mmengine.config import Config
 
-from fame_mm.models.utils.vit_export import (ViTExportError,
-                                             export_vit_file,
+from fame_mm.models.utils.vit_export import (ViTExportError, export_vit_file,
                                              timesformer_to_vit)
 
 EMBED, HEADS, LAYERS, IMG, PATCH = 32, 2, 2, 32, 8
@@ -27,9 +26,14 @@ def timesformer(num_frames=1, seed=0):
     initialised: on one frame it is then a plain ViT."""
     torch.manual_seed(seed)
     model = MODELS.build(
-        dict(type='TimeSformer', num_frames=num_frames, img_size=IMG,
-             patch_size=PATCH, embed_dims=EMBED, num_heads=HEADS,
-             num_transformer_layers=LAYERS))
+        dict(
+            type='TimeSformer',
+            num_frames=num_frames,
+            img_size=IMG,
+            patch_size=PATCH,
+            embed_dims=EMBED,
+            num_heads=HEADS,
+            num_transformer_layers=LAYERS))
     with torch.no_grad():
         for name, param in model.named_parameters():
             if 'temporal_fc' not in name and name != 'time_embed':
@@ -40,9 +44,14 @@ def timesformer(num_frames=1, seed=0):
 def mmpretrain_vit(img_size=IMG, **kwargs):
     from mmpretrain.models import VisionTransformer
     vit = VisionTransformer(
-        arch=dict(embed_dims=EMBED, num_layers=LAYERS, num_heads=HEADS,
-                  feedforward_channels=4 * EMBED),
-        img_size=img_size, patch_size=PATCH, out_type='cls_token',
+        arch=dict(
+            embed_dims=EMBED,
+            num_layers=LAYERS,
+            num_heads=HEADS,
+            feedforward_channels=4 * EMBED),
+        img_size=img_size,
+        patch_size=PATCH,
+        out_type='cls_token',
         **kwargs)
     vit.eval()  # mmpretrain's train() returns None
     return vit
@@ -86,8 +95,13 @@ def test_mmseg_vit_loads_the_exported_file(tmp_path):
     torch.save(dict(state_dict=state), path)
     export_vit_file(path, 'mmseg')
     vit = mmseg_models.backbones.VisionTransformer(
-        img_size=IMG, patch_size=PATCH, embed_dims=EMBED, num_layers=LAYERS,
-        num_heads=HEADS, mlp_ratio=4, final_norm=True,
+        img_size=IMG,
+        patch_size=PATCH,
+        embed_dims=EMBED,
+        num_layers=LAYERS,
+        num_heads=HEADS,
+        mlp_ratio=4,
+        final_norm=True,
         norm_cfg=dict(type='LN', eps=1e-6),
         init_cfg=dict(type='Pretrained', checkpoint=path))
     vit.init_weights()
@@ -110,9 +124,10 @@ def vit_demo_checkpoint(tmp_path_factory):
 
 
 def run_extract(*args):
-    return subprocess.run(
-        [sys.executable, 'tools/extract_backbone.py', *args],
-        capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, 'tools/extract_backbone.py', *args],
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
 
 
 def test_extract_backbone_to_mmpretrain_vit_loads_with_pos_embed_resize(
@@ -123,20 +138,23 @@ def test_extract_backbone_to_mmpretrain_vit_loads_with_pos_embed_resize(
     assert proc.returncode == 0, proc.stderr[-2000:]
     tiny = cfg.model.backbone
     from mmpretrain.models import VisionTransformer
+
     # A 64^2 image: 64 patches, the file's pos_embed (1 + 16) is resized.
     vit = VisionTransformer(
-        arch=dict(embed_dims=tiny.embed_dims,
-                  num_layers=tiny.num_transformer_layers,
-                  num_heads=tiny.num_heads,
-                  feedforward_channels=4 * tiny.embed_dims),
-        img_size=64, patch_size=tiny.patch_size,
+        arch=dict(
+            embed_dims=tiny.embed_dims,
+            num_layers=tiny.num_transformer_layers,
+            num_heads=tiny.num_heads,
+            feedforward_channels=4 * tiny.embed_dims),
+        img_size=64,
+        patch_size=tiny.patch_size,
         init_cfg=dict(type='Pretrained', checkpoint=out))
     vit.init_weights()
     source = torch.load(ckpt)['state_dict']
     torch.testing.assert_close(
-        vit.state_dict()['layers.3.attn.qkv.weight'], source[
-            'backbone.transformer_layers.layers.3.attentions.1.attn.'
-            'in_proj_weight'])
+        vit.state_dict()['layers.3.attn.qkv.weight'],
+        source['backbone.transformer_layers.layers.3.attentions.1.attn.'
+               'in_proj_weight'])
     assert vit.pos_embed.shape == (1, 1 + 64, tiny.embed_dims)
 
 

@@ -75,7 +75,8 @@ def test_benchmark_fame(tmp_path, capsys):
     results = tool.main([
         '--devices', 'cpu', '--batch-sizes', '2', '3', '--sizes', '4x32x32',
         '--step-batch', '2', '--step-size', '4x32x32', '--warmup', '0',
-        '--repeats', '1', '--json', str(out)
+        '--repeats', '1', '--json',
+        str(out)
     ])
     text = capsys.readouterr().out
     assert_table(text, tool.OP_COLUMNS, 2)
@@ -101,18 +102,24 @@ def test_benchmark_data_loading(tmp_path, capsys):
         '--resolutions', '64x48', '--gops', '250', '8', '--seconds', '1',
         '--videos', '2', '--samples', '2', '--workers', '1',
         '--loader-samples', '2', '--batch-size', '2', '--backends', 'decord',
-        'pyav', 'pyav threads', '--cache-dir', str(tmp_path / 'videos'),
-        '--json', str(tmp_path / 'loading.json')
+        'pyav', 'pyav threads', '--cache-dir',
+        str(tmp_path / 'videos'), '--json',
+        str(tmp_path / 'loading.json')
     ])
     assert torch.get_num_threads() == threads  # restored
     text = capsys.readouterr().out
-    methods = ['decode decord', 'decode pyav', 'decode pyav threads',
-               'pipeline', 'pipeline device-crop']
-    rows = assert_table(text, ['video', 'method', 'ms/pair', 'pairs/s/core',
-                               'x decord decode'], 2 * len(methods))
+    methods = [
+        'decode decord', 'decode pyav', 'decode pyav threads', 'pipeline',
+        'pipeline device-crop'
+    ]
+    rows = assert_table(text, [
+        'video', 'method', 'ms/pair', 'pairs/s/core', 'x decord decode'
+    ], 2 * len(methods))
     assert [row[1] for row in rows] == methods * 2
-    assert_table(text, ['video', 'method', 'ms/pair', 'open %', 'sample %',
-                        'decode %', 'crop+resize+flip %', 'format+pack %'], 4)
+    assert_table(text, [
+        'video', 'method', 'ms/pair', 'open %', 'sample %', 'decode %',
+        'crop+resize+flip %', 'format+pack %'
+    ], 4)
     assert_table(text, ['video', 'workers', 'pairs/s'], 2)
     saved = json.loads((tmp_path / 'loading.json').read_text())
     for row in saved['throughput'] + saved['loader']:
@@ -128,29 +135,29 @@ def test_benchmark_data_loading(tmp_path, capsys):
     # H.264 written once (GOP 250), the short GOP re-encoded from it
     import av
     for gop, keys in ((250, 1), (8, 3)):
-        path = (tmp_path / 'videos' / f'64x48_h264_gop{gop}_crf14_1s_25fps' /
-                'video_1.mp4')
+        path = (
+            tmp_path / 'videos' / f'64x48_h264_gop{gop}_crf14_1s_25fps' /
+            'video_1.mp4')
         with av.open(str(path)) as container:
             assert container.streams.video[0].codec_context.name == 'h264'
-            assert sum(p.is_keyframe for p in container.demux(video=0)
-                       ) >= keys
+            assert sum(p.is_keyframe for p in container.demux(video=0)) >= keys
 
 
 def test_gpu_check_smoke_prints_one_table(tmp_path, capsys):
     tool = load_tool('gpu_check')
     results = tool.main(['--smoke', '--work-dir', str(tmp_path)])
     text = capsys.readouterr().out
-    assert "| measurement | value | target | verdict |" in text
+    assert '| measurement | value | target | verdict |' in text
     rows = assert_table(text, ['measurement', 'value'], len(results['rows']))
     names = ' '.join(row[0] for row in rows)
     assert 'failed' not in names, text
     for part in ('decode decord pairs/s per core',
-                 'loader pairs/s, CPU decode, 1 workers',
-                 'NVDEC', 'train step fp32', 'train step amp_channels_last',
+                 'loader pairs/s, CPU decode, 1 workers', 'NVDEC',
+                 'train step fp32', 'train step amp_channels_last',
                  'AMP / fp32', 'FAME + colour share', 'end to end'):
         assert part in names, part
-    e2e = next(r for r in results['rows'] if r['measurement'].startswith(
-        'end to end pretrain_k400.py'))
+    e2e = next(r for r in results['rows']
+               if r['measurement'].startswith('end to end pretrain_k400.py'))
     assert_positive(e2e['value'])
 
 
@@ -162,12 +169,13 @@ def test_benchmark_train_step(tmp_path, capsys):
         'no_fame', 'compile', '--compile-timeout', '0.5', '--loss-curve', '2',
         '--demo-cfg-options',
         f'train_dataloader.dataset.data_root={tmp_path / "demo"}', *TINY_DEMO,
-        '--json', str(tmp_path / 'step.json')
+        '--json',
+        str(tmp_path / 'step.json')
     ])
     text = capsys.readouterr().out
     rows = assert_table(text, ['variant', 'device', 'batch', 'clip'], 5)
-    assert [row[0] for row in rows] == [
-        'fp32', 'amp', 'channels_last', 'no_fame', 'compile']
+    assert [row[0] for row in rows
+            ] == ['fp32', 'amp', 'channels_last', 'no_fame', 'compile']
     saved = json.loads((tmp_path / 'step.json').read_text())
     for row in saved['step'][:4]:
         for key in ('step ms', 'clips/s', 'vs fp32', 'peak MiB'):
@@ -186,17 +194,19 @@ def test_data_wait_share_runs_the_demo_and_reads_its_log(tmp_path, capsys):
         'train_cfg.max_epochs=1', 'custom_hooks=[]',
         f'train_dataloader.dataset.data_root={tmp_path / "demo"}', *TINY_DEMO
     ]
-    results = tool.main(['--work-dir', str(work_dir), '--cfg-options',
-                         *options])
+    results = tool.main(
+        ['--work-dir', str(work_dir), '--cfg-options', *options])
     assert_table(capsys.readouterr().out, tool.COLUMNS, 1)
     assert results['records'] == 1  # 2 iterations, the first is warm-up
     assert results['iterations per record'] == '1'
     for key in ('mean time s', 'mean data_time s', 'data wait share %'):
         assert_positive(results[key])
     assert results['data wait share %'] < 100
-    again = tool.main(['--work-dir', str(work_dir), '--no-run',
-                       '--warmup-records', '0'])
+    again = tool.main(
+        ['--work-dir',
+         str(work_dir), '--no-run', '--warmup-records', '0'])
     assert again['records'] == 2
     with pytest.raises(ValueError, match='none left'):
-        tool.main(['--work-dir', str(work_dir), '--no-run',
-                   '--warmup-records', '5'])
+        tool.main(
+            ['--work-dir',
+             str(work_dir), '--no-run', '--warmup-records', '5'])

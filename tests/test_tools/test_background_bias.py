@@ -6,9 +6,8 @@ import sys
 
 import pytest
 import torch
-from PIL import Image
-
 from demo_tools import REPO, run_tool
+from PIL import Image
 
 SCRIPT = osp.join(REPO, 'tools', 'analysis', 'background_bias.py')
 
@@ -18,8 +17,8 @@ def bias_module():
     # As when run as a script: its folder (bench_utils) is on sys.path.
     sys.path.insert(0, osp.dirname(SCRIPT))
     try:
-        spec = importlib.util.spec_from_file_location(
-            'background_bias', SCRIPT)
+        spec = importlib.util.spec_from_file_location('background_bias',
+                                                      SCRIPT)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
     finally:
@@ -50,10 +49,8 @@ def test_background_following(bias_module):
     labels = torch.tensor([0, 1, 2, 3, 0, 1])
     families = torch.tensor([0, 2, 3, 1, 1, 1])  # 0 and 5: own class's
     follow = torch.tensor([0, 2, 3, 1, 1, 1])  # always the background's
-    assert bias_module.background_following(follow, labels, families,
-                                             4) == 1.0
-    assert bias_module.background_following(labels, labels, families,
-                                             4) == 0.0
+    assert bias_module.background_following(follow, labels, families, 4) == 1.0
+    assert bias_module.background_following(labels, labels, families, 4) == 0.0
     mixed = torch.tensor([0, 2, 0, 1, 0, 3])  # 2 of the 4 counted
     assert bias_module.background_following(mixed, labels, families,
                                             4) == pytest.approx(0.5)
@@ -80,9 +77,9 @@ def test_settings_presets_and_overrides(bias_module):
 def test_arm_configs_differ_only_by_fame(bias_module):
     settings = bias_module.resolve_settings(bias_module.parse_args([]))
     settings['num_workers'] = 0
-    moco, fame = (bias_module.arm_config(bias_module.ARM_CONFIGS[arm],
-                                         settings, 7, '/tmp/x')
-                  for arm in ('MoCo', 'FAME'))
+    moco, fame = (
+        bias_module.arm_config(bias_module.ARM_CONFIGS[arm], settings, 7,
+                               '/tmp/x') for arm in ('MoCo', 'FAME'))
     assert moco.model.data_preprocessor.query_augments == []
     assert fame.model.data_preprocessor.query_augments[0]['type'] == 'FAME'
     moco.model.data_preprocessor.query_augments = []
@@ -112,8 +109,9 @@ def test_arm_configs_differ_only_by_fame(bias_module):
 def test_tiny_run_writes_table_json_and_chart(tmp_path):
     work = tmp_path / 'work'
     out = run_tool([
-        sys.executable, SCRIPT, '--seeds', '0', '--epochs', '1', '--train-videos',
-        '8', '--test-videos', '8', '--num-workers', '0', '--data-root',
+        sys.executable, SCRIPT, '--seeds', '0', '--epochs', '1',
+        '--train-videos', '8', '--test-videos', '8', '--num-workers', '0',
+        '--data-root',
         str(tmp_path / 'data'), '--work-dir',
         str(work)
     ])

@@ -52,6 +52,7 @@ def options(name, videos):
 
 
 def cli(opts):
+
     def text(value):
         if isinstance(value, tuple):
             return '(' + ','.join(map(str, value)) + ')'
@@ -79,8 +80,8 @@ def two_class_set(tmp_path_factory):
     videos = tmp_path_factory.mktemp('two_class')
     lines = []
     for i, label in enumerate(LABELS):
-        write_moving_square(str(videos / f'v{i}.mp4'), seed=i,
-                            direction=1 if label else -1)
+        write_moving_square(
+            str(videos / f'v{i}.mp4'), seed=i, direction=1 if label else -1)
         lines.append(f'v{i}.mp4 {label}')
     (videos / 'test.txt').write_text('\n'.join(lines) + '\n')
     return videos
@@ -96,9 +97,8 @@ def test_runs(two_class_set, tmp_path_factory):
         save_checkpoint(name, opts, ckpt)
         dumps[name] = str(work / f'{name}.pkl')
         procs[name] = start_tool([
-            sys.executable, 'tools/test.py', CONFIGS[name], ckpt,
-            '--work-dir', str(work / name), '--dump', dumps[name],
-            '--cfg-options'
+            sys.executable, 'tools/test.py', CONFIGS[name], ckpt, '--work-dir',
+            str(work / name), '--dump', dumps[name], '--cfg-options'
         ] + cli(opts))
     try:
         outputs = {name: finish_tool(proc) for name, proc in procs.items()}

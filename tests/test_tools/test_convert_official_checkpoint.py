@@ -31,8 +31,8 @@ from official_fame_reference import (ARCH_OF, CLASSIFIER_LAYOUTS,
 
 from fame_mm.engine.runner import UnsafeCheckpointError
 from fame_mm.models.utils.official_checkpoint import (
-    EMA_STEPS_KEY, OfficialCheckpointError, OfficialLayout,
-    build_target_model, convert_official_checkpoint)
+    EMA_STEPS_KEY, OfficialCheckpointError, OfficialLayout, build_target_model,
+    convert_official_checkpoint)
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
@@ -89,8 +89,8 @@ def convert(reference, tmp_path_factory):
                 released_checkpoint(reference, layout, queue_len), source)
             out = str(folder / 'converted' / f'{layout}.pth')
             stdout = run_converter(source, out)
-            cache[layout, queue_len] = (load_converted(out), stdout, source,
-                                        out)
+            cache[layout,
+                  queue_len] = (load_converted(out), stdout, source, out)
         return cache[layout, queue_len]
 
     return make
@@ -113,8 +113,7 @@ def test_pretraining_query_encoder_reproduces_released_outputs(
     assert list(features.shape) == expected['feature_map_shape']
     pooled = features.mean(dim=(2, 3, 4)).flatten()
     assert relative_error(
-        pooled, torch.tensor(
-            expected['pooled_backbone_features'])) < TOLERANCE
+        pooled, torch.tensor(expected['pooled_backbone_features'])) < TOLERANCE
     assert relative_error(
         projection.flatten(),
         torch.tensor(expected['projection_l2_normalised'])) < TOLERANCE
@@ -141,8 +140,8 @@ def test_pretraining_key_encoder_is_the_released_encoder_k(
     encoders = (('backbone.', 'key_encoder.module.0.'),
                 ('head.projector.', 'key_encoder.module.1.'))
     pairs = [(name, key_prefix + name[len(query_prefix):])
-             for query_prefix, key_prefix in encoders
-             for name in original if name.startswith(query_prefix)]
+             for query_prefix, key_prefix in encoders for name in original
+             if name.startswith(query_prefix)]
     assert 2 * len(pairs) == len(original) - 3  # queue, queue_ptr, steps
     for query_name, key_name in pairs:
         assert torch.equal(swapped[key_name], original[query_name]), key_name
@@ -238,7 +237,9 @@ def convert_error(tmp_path, content, **overrides) -> str:
         torch.save(content, source)
     with pytest.raises(OfficialCheckpointError) as info:
         convert_official_checkpoint(
-            source, str(tmp_path / 'out.pth'), log=lambda line: None,
+            source,
+            str(tmp_path / 'out.pth'),
+            log=lambda line: None,
             **overrides)
     message = str(info.value)
     assert source in message
@@ -273,8 +274,8 @@ def test_file_without_state_dict(tmp_path):
 
 def test_truncated_file(reference, tmp_path):
     full = tmp_path / 'full.pth'
-    torch.save(released_checkpoint(reference, 'finetune_r2plus1d_18_ucf101'),
-               full)
+    torch.save(
+        released_checkpoint(reference, 'finetune_r2plus1d_18_ucf101'), full)
     data = full.read_bytes()
     message = convert_error(tmp_path, data[:len(data) // 2])
     assert 'cannot be read as a PyTorch checkpoint' in message
@@ -287,7 +288,8 @@ def test_moco_checkpoint_of_another_architecture(tmp_path):
     """MoCo of a 2D ResNet-50 (the moco repository's layout)."""
     state_dict = {
         f'module.encoder_{branch}.{name}': tensor
-        for branch in 'qk' for name, tensor in resnet_state_dict().items()
+        for branch in 'qk'
+        for name, tensor in resnet_state_dict().items()
     }
     state_dict['module.queue'] = torch.zeros(128, 16)
     state_dict['module.queue_ptr'] = torch.zeros(1, dtype=torch.long)
@@ -315,8 +317,7 @@ def imagenet_i3d_state_dict(reference) -> dict:
         for name, tensor in checkpoint['state_dict'].items()
         if not name.startswith('module.fc.')
     }
-    state_dict['conv3d_0c_1x1.conv3d.weight'] = torch.zeros(
-        400, 1024, 1, 1, 1)
+    state_dict['conv3d_0c_1x1.conv3d.weight'] = torch.zeros(400, 1024, 1, 1, 1)
     state_dict['conv3d_0c_1x1.conv3d.bias'] = torch.zeros(400)
     return state_dict
 
@@ -430,10 +431,8 @@ def test_tools_test_evaluates_a_converted_classifier(layout, config_name,
     dump = str(tmp_path / 'scores.pkl')
     output = run_tool([
         sys.executable, 'tools/test.py', config, converted, '--work-dir',
-        str(tmp_path / 'work'), '--dump', dump, '--cfg-options', *[
-            f'{key}={value}'.replace(' ', '')
-            for key, value in options.items()
-        ]
+        str(tmp_path / 'work'), '--dump', dump, '--cfg-options',
+        *[f'{key}={value}'.replace(' ', '') for key, value in options.items()]
     ])
     assert 'acc/top1' in output
     assert 'do not match exactly' not in output  # mmengine's load warning
@@ -471,9 +470,8 @@ def test_converted_pretraining_starts_a_finetune(layout, config_name, convert,
     cfg = downstream_cfg(config_name, tmp_path)
     cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
     cfg.pretrained = converted
-    cfg.custom_hooks = list(cfg.custom_hooks) + [
-        dict(type='ModelSnapshotHook')
-    ]
+    cfg.custom_hooks = list(
+        cfg.custom_hooks) + [dict(type='ModelSnapshotHook')]
     runner = Runner.from_cfg(cfg)
     runner.train()
     backbone = helpers.prefixed(load_converted(converted)['state_dict'])
@@ -496,7 +494,9 @@ def shrunken_pretraining(tiny_videos, work_dir, queue_len: int) -> Config:
         osp.join(REPO, 'configs', 'fame', 'pretrain_ucf101.py'))
     cfg.model.head.queue_len = queue_len
     cfg.train_dataloader.update(
-        batch_size=2, num_workers=0, persistent_workers=False,
+        batch_size=2,
+        num_workers=0,
+        persistent_workers=False,
         pin_memory=False)
     dataset = cfg.train_dataloader.dataset
     dataset.update(
@@ -509,9 +509,8 @@ def shrunken_pretraining(tiny_videos, work_dir, queue_len: int) -> Config:
     dataset.pipeline[3]['transforms'][1]['scale'] = (32, 32)
     cfg.train_cfg = dict(by_epoch=True, max_epochs=1)
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
-    cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
-        dict(type='ModelSnapshotHook')
-    ]
+    cfg.custom_hooks = list(cfg.get('custom_hooks',
+                                    [])) + [dict(type='ModelSnapshotHook')]
     cfg.work_dir = str(work_dir)
     cfg.experiment_name = f'continue_{osp.basename(str(work_dir))}'
     return cfg
@@ -541,8 +540,9 @@ def test_converted_pretraining_continues_the_released_run(
                            start['head.queue'][:, :4])
     model = helpers.unwrap(runner.model)
     for name, _ in model.key_encoder.module.named_parameters():
-        query = start[('backbone.' if name.startswith('0.') else
-                       'head.projector.') + name[2:]]
+        query = start[
+            ('backbone.' if name.startswith('0.') else 'head.projector.') +
+            name[2:]]
         key = start['key_encoder.module.' + name]
         averaged = key + 0.001 * (query - key)
         assert torch.allclose(

@@ -18,7 +18,8 @@ STOCK_TRAIN = textwrap.dedent('''
 
 def test_user_config_with_custom_imports_trains_with_stock_runner(tmp_path):
     config = tmp_path / 'my_moco.py'
-    config.write_text(textwrap.dedent(f'''
+    config.write_text(
+        textwrap.dedent(f'''
         _base_ = ['mmaction::_base_/default_runtime.py']
         custom_imports = dict(imports=['fame_mm'], allow_failed_imports=False)
         model = dict(
@@ -52,11 +53,15 @@ def test_user_config_with_custom_imports_trains_with_stock_runner(tmp_path):
         default_hooks = dict(checkpoint=dict(save_best=None),
                              logger=dict(interval=1))
     '''))
-    proc = subprocess.run(
-        [sys.executable, '-c', STOCK_TRAIN, str(config),
-         str(tmp_path / 'work')],
-        capture_output=True, text=True, timeout=300,
-        env=dict(os.environ, OMP_NUM_THREADS='1'))
+    proc = subprocess.run([
+        sys.executable, '-c', STOCK_TRAIN,
+        str(config),
+        str(tmp_path / 'work')
+    ],
+                          capture_output=True,
+                          text=True,
+                          timeout=300,
+                          env=dict(os.environ, OMP_NUM_THREADS='1'))
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert (tmp_path / 'work' / 'epoch_1.pth').is_file()
     assert 'top1_acc' in proc.stdout + proc.stderr

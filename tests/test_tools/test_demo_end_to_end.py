@@ -23,7 +23,11 @@ RETRIEVAL = 'configs/fame/retrieval_demo.py'
 TEST_VIDEOS = 8
 
 
-def loader_options(loader, data_root, num_videos, crop_step, clips=None,
+def loader_options(loader,
+                   data_root,
+                   num_videos,
+                   crop_step,
+                   clips=None,
                    prefix='dataset'):
     options = [
         f'{loader}.{prefix}.data_root={data_root}',
@@ -49,17 +53,23 @@ def eval_options(data_root):
     return [
         'test_dataloader.num_workers=0',
         'test_dataloader.persistent_workers=False'
-    ] + loader_options('test_dataloader', data_root, TEST_VIDEOS,
-                       '3.scale=(32,32)', clips=2)
+    ] + loader_options(
+        'test_dataloader', data_root, TEST_VIDEOS, '3.scale=(32,32)', clips=2)
 
 
 def retrieval_options(data_root):
-    options = ['test_dataloader.num_workers=0',
-               'test_dataloader.persistent_workers=False']
+    options = [
+        'test_dataloader.num_workers=0',
+        'test_dataloader.persistent_workers=False'
+    ]
     for subset, num_videos in (('gallery', 16), ('query', TEST_VIDEOS)):
-        options += loader_options('test_dataloader', data_root, num_videos,
-                                  '3.scale=(32,32)', clips=2,
-                                  prefix=f'dataset.{subset}')
+        options += loader_options(
+            'test_dataloader',
+            data_root,
+            num_videos,
+            '3.scale=(32,32)',
+            clips=2,
+            prefix=f'dataset.{subset}')
     return options
 
 
@@ -119,8 +129,8 @@ def e2e(demo_run, demo_checkpoint, tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def num_backbone_tensors(demo_checkpoint):
-    return sum(k.startswith('backbone.')
-               for k in read_state_dict(demo_checkpoint))
+    return sum(
+        k.startswith('backbone.') for k in read_state_dict(demo_checkpoint))
 
 
 def test_finetune_loads_the_pretraining_checkpoint(e2e, demo_checkpoint,
@@ -133,8 +143,7 @@ def test_finetune_loads_the_pretraining_checkpoint(e2e, demo_checkpoint,
     assert all(math.isfinite(x) and x > 0 for x in losses)
 
 
-def test_test_tool_scores_the_finetuned_checkpoint(e2e,
-                                                   num_backbone_tensors):
+def test_test_tool_scores_the_finetuned_checkpoint(e2e, num_backbone_tensors):
     n = num_backbone_tensors
     out = e2e['test']
     top1 = metric(out, 'acc/top1')
@@ -145,8 +154,7 @@ def test_test_tool_scores_the_finetuned_checkpoint(e2e,
     assert 'backbone tensors from' not in out  # pretrained not loaded
 
 
-def test_retrieval_with_pretrained(e2e, demo_checkpoint,
-                                   num_backbone_tensors):
+def test_retrieval_with_pretrained(e2e, demo_checkpoint, num_backbone_tensors):
     n = num_backbone_tensors
     out = e2e['retrieval_pretrained']
     assert f'Loaded {n}/{n} backbone tensors from {demo_checkpoint}' in out
@@ -163,9 +171,10 @@ def test_retrieval_with_positional_checkpoint(e2e, demo_checkpoint,
     n = num_backbone_tensors
     out = e2e['retrieval_positional']
     match = re.search(
-        re.escape(f'{demo_checkpoint}: {n}/{n} backbone tensors match the '
-                  'model; ') + r'(\d+) tensors the model does not have are '
-        'ignored', out)
+            re.escape(f'{demo_checkpoint}: {n}/{n} backbone tensors match the '
+                      'model; ') +
+            r'(\d+) tensors the model does not have are '
+            'ignored', out)
     assert match and int(match.group(1)) > 0  # key encoder, projector, queue
     assert 'backbone tensors from' not in out  # config's pretrained unused
     # The same backbone either way: the same numbers.

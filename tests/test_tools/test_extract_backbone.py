@@ -23,7 +23,7 @@ TOOL = osp.join(REPO, 'tools', 'extract_backbone.py')
 
 @pytest.fixture(scope='module')
 def extracted(i3d_checkpoint, tmp_path_factory):
-    """The tool run as a script, in-process, on an I3D pretraining checkpoint."""
+    """The tool run as a script, in-process, on an I3D pretraining file."""
     out = str(tmp_path_factory.mktemp('extracted') / 'sub' / 'backbone.pth')
     stdout = io.StringIO()
     with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(
@@ -33,8 +33,7 @@ def extracted(i3d_checkpoint, tmp_path_factory):
     return out, stdout.getvalue()
 
 
-def test_output_holds_exactly_the_backbone(extracted, i3d_checkpoint,
-                                           helpers):
+def test_output_holds_exactly_the_backbone(extracted, i3d_checkpoint, helpers):
     out, stdout = extracted
     source = read_state_dict(i3d_checkpoint)
     backbone = {k: v for k, v in source.items() if k.startswith('backbone.')}
@@ -48,17 +47,16 @@ def test_output_holds_exactly_the_backbone(extracted, i3d_checkpoint,
     assert osp.getsize(out) < osp.getsize(i3d_checkpoint) / 2
 
 
-def test_stock_load_from_loads_all_backbone_tensors(extracted,
-                                                     downstream_cfg,
-                                                     tmp_path, helpers):
+def test_stock_load_from_loads_all_backbone_tensors(extracted, downstream_cfg,
+                                                    tmp_path, helpers):
     out, _ = extracted
     cfg = downstream_cfg('finetune_ucf101', tmp_path)
     cfg.custom_hooks = []  # mmengine's own loading, no fame_mm hook
     cfg.load_from = out
     runner = Runner.from_cfg(cfg)
     model = helpers.unwrap(runner.model)
-    expected = helpers.prefixed(torch.load(out, weights_only=True)
-                                ['state_dict'])
+    expected = helpers.prefixed(
+        torch.load(out, weights_only=True)['state_dict'])
     assert helpers.count_different(model.backbone.state_dict(), expected) > 0
     head = {k: v.clone() for k, v in model.cls_head.state_dict().items()}
     runner.load_or_resume()  # what runner.train() / test() do
@@ -82,8 +80,8 @@ def failing_run(tmp_path_factory):
     started when the module starts (it runs while the other tests do)."""
     root = tmp_path_factory.mktemp('no_backbone')
     bad, out = str(root / 'classifier.pth'), str(root / 'out.pth')
-    torch.save(dict(state_dict={'cls_head.fc_cls.weight': torch.zeros(2, 4)}),
-               bad)
+    torch.save(
+        dict(state_dict={'cls_head.fc_cls.weight': torch.zeros(2, 4)}), bad)
     proc = subprocess.Popen([sys.executable, TOOL, bad, out],
                             cwd=REPO,
                             stdout=subprocess.PIPE,

@@ -1,10 +1,8 @@
 """tools/analysis/fame_mask_quality.py on a few generated clips."""
 import importlib.util
 import os.path as osp
-import sys
 
 import pytest
-
 from demo_tools import REPO
 
 SCRIPT = osp.join(REPO, 'tools', 'analysis', 'fame_mask_quality.py')

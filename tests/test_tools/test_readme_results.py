@@ -10,7 +10,6 @@ import json
 import os.path as osp
 
 import pytest
-
 from demo_tools import REPO
 
 RESULTS = sorted(glob.glob(osp.join(REPO, 'docs', 'results', '*.md')))

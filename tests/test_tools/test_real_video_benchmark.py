@@ -9,10 +9,9 @@ import sys
 import numpy as np
 import pytest
 import torch
-from PIL import Image
-
 from conftest import write_video
 from demo_tools import REPO, run_tool, tool_env
+from PIL import Image
 
 SCRIPT = osp.join(REPO, 'tools', 'analysis', 'real_video_benchmark.py')
 # A few seconds: 1 seed, 1 epoch of 4-clip steps, 16 x 16 clips.
@@ -110,9 +109,9 @@ def test_class_folders_end_to_end(class_folders, tmp_path):
 def test_lists_are_used_as_given(class_folders, tmp_path, bench):
     lists = tmp_path / 'lists'
     lists.mkdir()
-    (lists / 'train.txt').write_text(
-        'wave/wave_src0_0.mp4 0\nwave/wave_src0_1.mp4 0\n'
-        'run/run_src0_0.mp4 1\nrun/run_src0_1.mp4 1\n')
+    (lists /
+     'train.txt').write_text('wave/wave_src0_0.mp4 0\nwave/wave_src0_1.mp4 0\n'
+                             'run/run_src0_0.mp4 1\nrun/run_src0_1.mp4 1\n')
     (lists / 'test.txt').write_text('wave/wave_src1_0.mp4 0\n'
                                     'run/run_src1_0.mp4 1\n')
     work = tmp_path / 'work'
@@ -130,9 +129,13 @@ def test_lists_are_used_as_given(class_folders, tmp_path, bench):
 
 
 def run_failing(args):
-    proc = subprocess.run([sys.executable, SCRIPT] + args, cwd=REPO,
-                          capture_output=True, text=True, timeout=300,
-                          env=tool_env())
+    proc = subprocess.run(
+        [sys.executable, SCRIPT] + args,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=tool_env())
     assert proc.returncode != 0
     assert 'Traceback' not in proc.stderr
     return proc.stderr
@@ -161,13 +164,17 @@ def test_class_missing_from_a_split_is_named(class_folders, tmp_path):
 
 def test_bad_label_names_file_and_line(tmp_path, bench):
     (tmp_path / 'train.txt').write_text('a.mp4 0\nb.mp4 one\n')
-    with pytest.raises(bench.BenchmarkInputError,
-                       match=r'train.txt:2: expected `path label`'):
+    with pytest.raises(
+            bench.BenchmarkInputError,
+            match=r'train.txt:2: expected `path label`'):
         bench.read_labels(str(tmp_path / 'train.txt'))
 
 
 def test_grouped_split_needs_two_sources(bench):
-    classes = {'a': ['a/x_0.mp4', 'a/x_1.mp4'], 'b': ['b/y_0.mp4', 'b/z_0.mp4']}
+    classes = {
+        'a': ['a/x_0.mp4', 'a/x_1.mp4'],
+        'b': ['b/y_0.mp4', 'b/z_0.mp4']
+    }
     with pytest.raises(bench.BenchmarkInputError, match="class 'a'"):
         bench.grouped_split(classes, 0.3)
     classes['a'].append('a/w_0.mp4')

@@ -24,16 +24,22 @@ def tool():
 
 def keyframes(path):
     with av.open(path) as container:
-        return [i for i, p in enumerate(container.demux(video=0))
-                if p.is_keyframe]
+        return [
+            i for i, p in enumerate(container.demux(video=0)) if p.is_keyframe
+        ]
 
 
 @pytest.fixture
 def source(tmp_path, make_video):
     src = tmp_path / 'src'
     (src / 'a').mkdir(parents=True)
-    make_video('src/a/long_gop.mp4', num_frames=40, height=48, width=80,
-               codec='h264', gop=250)
+    make_video(
+        'src/a/long_gop.mp4',
+        num_frames=40,
+        height=48,
+        width=80,
+        codec='h264',
+        gop=250)
     make_video('src/b.avi', num_frames=21, seed=1)  # mp4v, any extension
     (src / 'broken.mp4').write_bytes(np.random.default_rng(0).bytes(3000))
     ann = tmp_path / 'train_list.txt'
@@ -41,17 +47,20 @@ def source(tmp_path, make_video):
     return src, ann
 
 
-def test_reencodes_with_short_gop_and_skips_unreadable(tool, tmp_path,
-                                                       source, capsys):
+def test_reencodes_with_short_gop_and_skips_unreadable(tool, tmp_path, source,
+                                                       capsys):
     src, ann = source
     dst = tmp_path / 'dst'
-    summary = tool.main([str(ann), str(src), str(dst), '--gop', '8',
-                         '--short-side', '24', '--workers', '2'])
+    summary = tool.main([
+        str(ann),
+        str(src),
+        str(dst), '--gop', '8', '--short-side', '24', '--workers', '2'
+    ])
     out = capsys.readouterr().out
     assert len(summary['done']) == 2 and len(summary['failed']) == 1
     assert 'broken.mp4' in out and 'unreadable' in out
-    assert (dst / 'train_list.txt').read_text() == (
-        'a/long_gop.mp4 3\nb.mp4 7\n')
+    assert (dst /
+            'train_list.txt').read_text() == ('a/long_gop.mp4 3\nb.mp4 7\n')
     assert 'broken.mp4' in (dst / 'train_list.txt.skipped.txt').read_text()
     video = str(dst / 'a' / 'long_gop.mp4')
     assert keyframes(str(src / 'a' / 'long_gop.mp4')) == [0]
@@ -68,16 +77,19 @@ def test_reencodes_with_short_gop_and_skips_unreadable(tool, tmp_path,
 def test_halve_fps_keeps_every_second_frame(tool, tmp_path, source):
     src, ann = source
     ann.write_text('a/long_gop.mp4 3\n')
-    tool.main([str(ann), str(src), str(tmp_path / 'dst'), '--halve-fps',
-               '--workers', '1'])
+    tool.main([
+        str(ann),
+        str(src),
+        str(tmp_path / 'dst'), '--halve-fps', '--workers', '1'
+    ])
     original = open_video(str(src / 'a' / 'long_gop.mp4'))
     halved = open_video(str(tmp_path / 'dst' / 'a' / 'long_gop.mp4'))
     assert len(halved) == 20 and halved.avg_fps == pytest.approx(12.5)
     # frame i of the halved video shows frame 2 i of the original
-    diff = np.abs(halved.get_frames([5]).astype(int) -
-                  original.get_frames([10])).mean()
-    wrong = np.abs(halved.get_frames([5]).astype(int) -
-                   original.get_frames([11])).mean()
+    diff = np.abs(
+        halved.get_frames([5]).astype(int) - original.get_frames([10])).mean()
+    wrong = np.abs(
+        halved.get_frames([5]).astype(int) - original.get_frames([11])).mean()
     assert diff < wrong
 
 
@@ -109,8 +121,8 @@ def test_rerun_resumes_and_a_killed_write_leaves_no_video(
     second = tool.main(args)
     assert len(second['exists']) == 2 and not second['done']
     assert os.stat(dst / 'b.mp4').st_mtime_ns == mtime
-    assert (dst / 'train_list.txt').read_text() == (
-        'a/long_gop.mp4 3\nb.mp4 7\n')
+    assert (dst /
+            'train_list.txt').read_text() == ('a/long_gop.mp4 3\nb.mp4 7\n')
 
 
 def test_multiple_of_crops_the_centre(tool, tmp_path, make_video):

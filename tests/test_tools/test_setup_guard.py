@@ -20,8 +20,13 @@ sys.meta_path.insert(0, BlockMmcv())
 
 
 def run(args, **env):
-    return subprocess.run(args, cwd=REPO, capture_output=True, text=True,
-                          timeout=300, env=dict(os.environ, **env))
+    return subprocess.run(
+        args,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ, **env))
 
 
 @pytest.fixture(scope='module')
@@ -29,7 +34,8 @@ def python_without_torch(tmp_path_factory):
     """An empty venv (no pip, no packages): a fresh machine's Python."""
     venv = tmp_path_factory.mktemp('bare') / 'venv'
     base = getattr(sys, '_base_executable', sys.executable)
-    subprocess.run([base, '-m', 'venv', '--without-pip', str(venv)],
+    subprocess.run([base, '-m', 'venv', '--without-pip',
+                    str(venv)],
                    check=True)
     return str(venv / 'bin' / 'python')
 
@@ -52,8 +58,8 @@ def test_setup_py_without_mmcv_stops_with_setup_env_hint():
                FAME_MM_SKIP_ENV_CHECK='').stdout.strip() == 'fame_mm'
 
 
-def test_setup_py_under_pip_isolation_checks_the_target(python_without_torch,
-                                                        tmp_path):
+def test_setup_py_under_pip_isolation_checks_the_target(
+        python_without_torch, tmp_path):
     """pip's isolated build sees only setuptools; the check must look at the
     Python being installed into, which here has nothing."""
     import setuptools

@@ -22,8 +22,7 @@ def test_config_without_randomness_gets_a_seed_entry(monkeypatch):
     args = tool.parse_args()
     cfg = tool.merge_args(Config(dict(work_dir='w')), args)
     assert cfg.randomness == dict(seed=None)
-    monkeypatch.setattr('sys.argv',
-                        ['train.py', 'unused.py', '--seed', '3'])
+    monkeypatch.setattr('sys.argv', ['train.py', 'unused.py', '--seed', '3'])
     cfg = tool.merge_args(
         Config(dict(work_dir='w', randomness=dict(diff_rank_seed=True))),
         tool.parse_args())

@@ -37,20 +37,24 @@ def test_resume_restores_queue_and_continues(demo_run):
     assert 'head.queue' in state and 'head.queue_ptr' in state
 
     cfg = Config.fromfile(DEMO_CONFIG)
-    cfg.merge_from_dict(dict(
-        work_dir=str(work_dir), resume=True, load_from=None,
-        train_dataloader=dict(
-            batch_size=4,
-            dataset=dict(data_root=str(data_root), num_videos=16))))
+    cfg.merge_from_dict(
+        dict(
+            work_dir=str(work_dir),
+            resume=True,
+            load_from=None,
+            train_dataloader=dict(
+                batch_size=4,
+                dataset=dict(data_root=str(data_root), num_videos=16))))
     runner = Runner.from_cfg(cfg)
     runner.load_or_resume()  # torch.load with weights_only (upstream fix)
     assert runner.epoch == 2
     torch.testing.assert_close(runner.model.head.queue, state['head.queue'])
     assert int(runner.model.head.queue_ptr) == int(state['head.queue_ptr'])
     torch.testing.assert_close(
-        runner.model.key_encoder.module.state_dict(),
-        {k[len('key_encoder.module.'):]: v for k, v in state.items()
-         if k.startswith('key_encoder.module.')})
+        runner.model.key_encoder.module.state_dict(), {
+            k[len('key_encoder.module.'):]: v
+            for k, v in state.items() if k.startswith('key_encoder.module.')
+        })
 
     output = run_tool([
         sys.executable, 'tools/train.py', DEMO_CONFIG, '--work-dir',
@@ -63,10 +67,12 @@ def test_resume_restores_queue_and_continues(demo_run):
 
 def test_dist_train_two_processes_on_cpu(tmp_path):
     output = run_tool(
-        ['bash', 'tools/dist_train.sh', DEMO_CONFIG, '2', '--work-dir',
-         str(tmp_path / 'work'), '--cfg-options'] +
-        small_demo_options(tmp_path / 'data', epochs=1),
-        PYTHON=sys.executable, PORT='29631')
+        [
+            'bash', 'tools/dist_train.sh', DEMO_CONFIG, '2', '--work-dir',
+            str(tmp_path / 'work'), '--cfg-options'
+        ] + small_demo_options(tmp_path / 'data', epochs=1),
+        PYTHON=sys.executable,
+        PORT='29631')
     assert osp.isfile(tmp_path / 'work' / 'epoch_1.pth')
     assert 'backend' in output and 'gloo' in output
     assert len(logged_losses(output)) >= 1

@@ -5,11 +5,10 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
+from conftest import REPO_ROOT, moving_square_frames
 from mmaction.registry import MODELS
 from PIL import Image
 from torch import nn
-
-from conftest import REPO_ROOT, moving_square_frames
 
 
 @MODELS.register_module(force=True)
@@ -57,15 +56,21 @@ model = dict(
 def setup(tmp_path, make_video):
     config = tmp_path / 'model.py'
     config.write_text(CONFIG)
-    model = MODELS.build(dict(
-        type='Recognizer3D', backbone=dict(type='MotionEnergyBackbone'),
-        cls_head=dict(type='I3DHead', num_classes=2, in_channels=2)))
+    model = MODELS.build(
+        dict(
+            type='Recognizer3D',
+            backbone=dict(type='MotionEnergyBackbone'),
+            cls_head=dict(type='I3DHead', num_classes=2, in_channels=2)))
     finetuned = tmp_path / 'finetuned.pth'
     torch.save(dict(state_dict=model.state_dict()), finetuned)
     backbone_only = tmp_path / 'backbone.pth'
-    torch.save(dict(state_dict={
-        k: v for k, v in model.state_dict().items()
-        if k.startswith('backbone.')}), backbone_only)
+    torch.save(
+        dict(
+            state_dict={
+                k: v
+                for k, v in model.state_dict().items()
+                if k.startswith('backbone.')
+            }), backbone_only)
     video = make_video('square.mp4', num_frames=24, height=48, width=64)
     return str(config), str(finetuned), str(backbone_only), video
 
@@ -80,10 +85,11 @@ def test_caam_lands_on_the_moving_object_and_sizes(setup, tmp_path):
     config, finetuned, _, video = setup
     tool = _tool()
     out = tmp_path / 'out'
-    [result] = tool.main([config, finetuned, video, '--out-dir', str(out),
-                          '--clip-len', '8', '--frame-interval', '2',
-                          '--size', '64x48', '--frames-shown', '3',
-                          '--scale', '2'])
+    [result] = tool.main([
+        config, finetuned, video, '--out-dir',
+        str(out), '--clip-len', '8', '--frame-interval', '2', '--size',
+        '64x48', '--frames-shown', '3', '--scale', '2'
+    ])
     path = _object_path()
     caam = result['maps']['class-agnostic']
     assert caam.shape == (8, 48, 64)
@@ -95,8 +101,9 @@ def test_caam_lands_on_the_moving_object_and_sizes(setup, tmp_path):
                                if k.startswith('Grad'))].shape == (8, 48, 64)
     png = Image.open(result['png'])
     # 3 rows (frames, CAAM, Grad-CAM) x 3 columns of 2 x (64, 48) tiles.
-    assert png.size == tool.png_size(3, 3, 48, 64, 2) == (
-        4 + 128 + 3 * (128 + 4), 4 + 2 * 14 + 3 * (96 + 4))
+    assert png.size == tool.png_size(
+        3, 3, 48, 64, 2) == (4 + 128 + 3 * (128 + 4), 4 + 2 * 14 + 3 *
+                             (96 + 4))
     gif = Image.open(result['gif'])
     assert gif.size == (4 + 3 * (128 + 4), 4 + 96 + 4 + 4)
     assert gif.n_frames == 8
@@ -105,10 +112,11 @@ def test_caam_lands_on_the_moving_object_and_sizes(setup, tmp_path):
 def test_backbone_only_checkpoint_gives_caam_only(setup, tmp_path, capsys):
     config, _, backbone_only, video = setup
     tool = _tool()
-    [result] = tool.main([config, backbone_only, video, '--out-dir',
-                          str(tmp_path / 'o'), '--clip-len', '8',
-                          '--size', '64x48', '--frames-shown', '2',
-                          '--scale', '1'])
+    [result] = tool.main([
+        config, backbone_only, video, '--out-dir',
+        str(tmp_path / 'o'), '--clip-len', '8', '--size', '64x48',
+        '--frames-shown', '2', '--scale', '1'
+    ])
     assert list(result['maps']) == ['class-agnostic']
     assert 'Grad-CAM skipped' in capsys.readouterr().out
     assert Image.open(result['png']).size == tool.png_size(2, 2, 48, 64, 1)

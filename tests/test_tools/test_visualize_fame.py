@@ -30,9 +30,8 @@ def expected_png_size(batch, frames_shown, height, width, scale):
 
 
 def expected_gif_size(batch, height, width, scale):
-    return (layout.GAP + batch * (width * scale + layout.GAP),
-            layout.GAP + 2 * (height * scale + layout.GAP) +
-            layout.PROGRESS_HEIGHT)
+    return (layout.GAP + batch * (width * scale + layout.GAP), layout.GAP + 2 *
+            (height * scale + layout.GAP) + layout.PROGRESS_HEIGHT)
 
 
 def check_png(path, size):
@@ -62,9 +61,8 @@ def test_video_files_any_size_batch_of_one_and_short_video(
     out_dir = tmp_path / 'out'
     output = run_tool([
         sys.executable, TOOL, *videos, '--out-dir',
-        str(out_dir), '--size', '45x33', '--clip-len', '6',
-        '--frame-interval', '2', '--batch-size', '2', '--frames-shown', '4',
-        '--scale', '2'
+        str(out_dir), '--size', '45x33', '--clip-len', '6', '--frame-interval',
+        '2', '--batch-size', '2', '--frames-shown', '4', '--scale', '2'
     ])
     assert 'odd.mp4 has 5 frames' in output and 'loop' in output
     assert 'batch of one' in output
@@ -117,4 +115,3 @@ def test_unreadable_and_missing_videos_name_the_file(tool, make_video,
         tool.main([good, str(broken), '--out-dir', str(tmp_path / 'o')])
     with pytest.raises(SystemExit, match=r'not found: .*missing\.mp4'):
         tool.main([str(tmp_path / 'missing.mp4')])
-

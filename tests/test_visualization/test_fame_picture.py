@@ -4,18 +4,18 @@ import pytest
 import torch
 
 from fame_mm.models.augments.fame import FAME, FAMEIntermediates
-from fame_mm.visualization import (fame_gif_frames, fame_grid, fit_text,
-                                   frame_positions, gif_size, grid_size,
-                                   heat_colours)
+from fame_mm.visualization import fame_gif_frames, fame_grid
 from fame_mm.visualization import fame_picture as layout
+from fame_mm.visualization import (fit_text, frame_positions, gif_size,
+                                   grid_size, heat_colours)
 
 B, T, H, W, SCALE = 2, 5, 10, 8, 3  # tiles of 30 px: two label lines
 
 
 def known_batch():
     """Two random clips, a hand-made mask and the swap permutation."""
-    clips = torch.rand(B, 3, T, H, W,
-                       generator=torch.Generator().manual_seed(0))
+    clips = torch.rand(
+        B, 3, T, H, W, generator=torch.Generator().manual_seed(0))
     mask = torch.zeros(B, H, W)
     mask[0, 1:4, 2:7] = 1  # a box
     mask[1, :, :3] = 1  # the left columns
@@ -29,9 +29,10 @@ def known_batch():
 def tile(image, row, col, sample=0):
     """The tile at ``row`` (0 frames, 1 maps, 2 fused), ``col`` of a clip."""
     tile_h, tile_w = H * SCALE, W * SCALE
-    y = (layout.GAP + 4 * layout.LINE_HEIGHT + sample *
-         (3 * (tile_h + layout.GAP) + layout.SAMPLE_GAP) + row *
-         (tile_h + layout.GAP))
+    y = (
+        layout.GAP + 4 * layout.LINE_HEIGHT + sample *
+        (3 * (tile_h + layout.GAP) + layout.SAMPLE_GAP) + row *
+        (tile_h + layout.GAP))
     x = layout.GAP + layout.LABEL_WIDTH + col * (tile_w + layout.GAP)
     return image[y:y + tile_h, x:x + tile_w]
 
@@ -50,26 +51,27 @@ def test_heat_colours_and_frame_positions():
 
 def test_grid_tiles_show_frames_maps_mask_and_fused_clips():
     clips, result = known_batch()
-    picture = fame_grid(clips, result, ['title', 'fame', 'fused'],
-                           ['a.mp4', 'b.mp4'], frames_shown=4, scale=SCALE)
+    picture = fame_grid(
+        clips,
+        result, ['title', 'fame', 'fused'], ['a.mp4', 'b.mp4'],
+        frames_shown=4,
+        scale=SCALE)
     image = picture.image
     width, height = grid_size(B, 4, H, W, SCALE)
     assert image.shape == (height, width, 3) and image.dtype == np.uint8
     frames = (clips * 255).round().byte().permute(0, 2, 3, 4, 1).numpy()
-    fused = (result.fused * 255).round().byte().permute(0, 2, 3, 4,
-                                                       1).numpy()
+    fused = (result.fused * 255).round().byte().permute(0, 2, 3, 4, 1).numpy()
     mask = result.mask.numpy().astype(bool)
     positions = frame_positions(T, 4)
     for i in range(B):
         for col, t in enumerate(positions):
-            np.testing.assert_array_equal(tile(image, 0, col, i),
-                                          zoom(frames[i, t]))
-            np.testing.assert_array_equal(tile(image, 2, col, i),
-                                          zoom(fused[i, t]))
+            np.testing.assert_array_equal(
+                tile(image, 0, col, i), zoom(frames[i, t]))
+            np.testing.assert_array_equal(
+                tile(image, 2, col, i), zoom(fused[i, t]))
         # The mask tile: white exactly where the known mask keeps.
         mask_tile = tile(image, 1, 2, i)
-        np.testing.assert_array_equal(mask_tile[..., 0] == 255,
-                                      zoom(mask[i]))
+        np.testing.assert_array_equal(mask_tile[..., 0] == 255, zoom(mask[i]))
         assert set(np.unique(mask_tile)) <= {0, 255}
         # 'kept': the middle frame where kept, dimmed elsewhere.
         kept = tile(image, 1, 3, i)
@@ -77,14 +79,13 @@ def test_grid_tiles_show_frames_maps_mask_and_fused_clips():
         np.testing.assert_array_equal(kept[zoom(mask[i])],
                                       middle[zoom(mask[i])])
         assert (kept[~zoom(mask[i])] <= middle[~zoom(mask[i])]).all()
-        np.testing.assert_array_equal(tile(image, 1, 0, i),
-                                      zoom(heat_colours(result.motion[i])))
+        np.testing.assert_array_equal(
+            tile(image, 1, 0, i), zoom(heat_colours(result.motion[i])))
     texts = [c.text for c in picture.captions]
     assert texts[:3] == ['title', 'fame', 'fused']
     assert 'fused 0: fg 0 + bg 1' in texts and 'bg: b.mp4' in texts
-    assert [c.text for c in picture.captions if c.on_tile] == [
-        'motion', 'colour', 'mask', 'kept'
-    ] * B
+    assert [c.text for c in picture.captions
+            if c.on_tile] == ['motion', 'colour', 'mask', 'kept'] * B
 
 
 def test_gif_frames_originals_over_fused_and_progress():
@@ -104,7 +105,6 @@ def test_gif_frames_originals_over_fused_and_progress():
 
 
 @pytest.mark.parametrize('width,expected', [(100, 'clip 0: long_name.mp4'),
-                                            (10, 'clip...mp4'),
-                                            (2, 'c...')])
+                                            (10, 'clip...mp4'), (2, 'c...')])
 def test_fit_text_shortens_in_the_middle(width, expected):
     assert fit_text('clip 0: long_name.mp4', width, len) == expected

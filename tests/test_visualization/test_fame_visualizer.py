@@ -7,8 +7,9 @@ from mmaction.registry import VISUALIZERS
 from PIL import Image
 
 from fame_mm.models.augments.fame import FAME
-from fame_mm.visualization import FAMEVisualizer, fame_grid, grid_size
+from fame_mm.visualization import FAMEVisualizer, fame_grid
 from fame_mm.visualization import fame_picture as layout
+from fame_mm.visualization import grid_size
 from fame_mm.visualization.fame_picture import header_lines
 
 T, H, W, SCALE = 4, 16, 16, 2
@@ -25,20 +26,24 @@ def moving_squares(num_clips: int = 2) -> torch.Tensor:
 
 def test_registered_visualizer_draws_the_grid_and_sends_it(tmp_path):
     visualizer = VISUALIZERS.build(
-        dict(type='FAMEVisualizer', name='test_fame_visualizer',
-             vis_backends=[dict(type='LocalVisBackend')],
-             save_dir=str(tmp_path)))
+        dict(
+            type='FAMEVisualizer',
+            name='test_fame_visualizer',
+            vis_backends=[dict(type='LocalVisBackend')],
+            save_dir=str(tmp_path)))
     assert isinstance(visualizer, FAMEVisualizer)
     clips, fame = moving_squares(), FAME()
     result = fame.intermediates(clips, generator=torch.Generator())
-    image = visualizer.draw_fame_batch(clips, result, fame, ['a', 'b'],
-                                       scale=SCALE, title='a test')
+    image = visualizer.draw_fame_batch(
+        clips, result, fame, ['a', 'b'], scale=SCALE, title='a test')
     width, height = grid_size(2, 4, H, W, SCALE)
     assert image.shape == (height, width, 3) and image.dtype == np.uint8
 
-    tiles = fame_grid(clips, result, header_lines('a test', fame,
-                                                   clips.shape), ['a', 'b'],
-                      scale=SCALE).image
+    tiles = fame_grid(
+        clips,
+        result,
+        header_lines('a test', fame, clips.shape), ['a', 'b'],
+        scale=SCALE).image
     # The captions are drawn: the header is no longer blank white ...
     header = image[:layout.GAP + layout.LINE_HEIGHT]
     assert (header < 128).any() and not (tiles[:len(header)] < 128).any()
@@ -47,9 +52,10 @@ def test_registered_visualizer_draws_the_grid_and_sends_it(tmp_path):
     tile_h, tile_w = H * SCALE, W * SCALE
     x = layout.GAP + layout.LABEL_WIDTH + 2 * (tile_w + layout.GAP)
     for i in range(2):
-        y = (layout.GAP + 4 * layout.LINE_HEIGHT + i *
-             (3 * (tile_h + layout.GAP) + layout.SAMPLE_GAP) + tile_h +
-             layout.GAP)
+        y = (
+            layout.GAP + 4 * layout.LINE_HEIGHT + i *
+            (3 *
+             (tile_h + layout.GAP) + layout.SAMPLE_GAP) + tile_h + layout.GAP)
         below = slice(y + layout.LINE_HEIGHT, y + tile_h)
         mask = result.mask[i].bool().numpy().repeat(SCALE, 0).repeat(
             SCALE, 1)[layout.LINE_HEIGHT:]

@@ -11,12 +11,11 @@ import os.path as osp
 import statistics
 from typing import Callable, Dict, List, Sequence, Tuple
 
+import bench_utils as bu
 import torch
+from mmaction.registry import MODELS
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner, set_random_seed
-
-import bench_utils as bu
-from mmaction.registry import MODELS
 
 CEILING = 'supervised (ceiling)'
 RANDOM_INIT = 'random init'
@@ -26,8 +25,10 @@ Scores = Dict[str, float]
 
 def arm_work_dir(work_dir: str, arm: str, seed: int) -> str:
     """``WORK_DIR/{supervised,moco,fame,random_init}_seed{seed}``."""
-    name = {CEILING: 'supervised', RANDOM_INIT: 'random_init'}.get(
-        arm, arm.lower())
+    name = {
+        CEILING: 'supervised',
+        RANDOM_INIT: 'random_init'
+    }.get(arm, arm.lower())
     return osp.join(work_dir, f'{name}_seed{seed}')
 
 
@@ -41,8 +42,9 @@ def random_init_model(cfg, seed: int) -> torch.nn.Module:
 
 
 def run_seeds(seeds: Sequence[int], arms: Sequence[str],
-              random_init: Callable[[int], Scores],
-              train_arm: Callable[[str, int], Scores],
+              random_init: Callable[[int],
+                                    Scores], train_arm: Callable[[str, int],
+                                                                 Scores],
               log: Callable[[str], None]) -> Dict[str, List[Scores]]:
     """Score the random init and train every arm, seed after seed.
 
@@ -107,8 +109,8 @@ def classifier_accuracy(model: torch.nn.Module, dataset: dict, pipeline: list,
     return correct / total
 
 
-def training_curve(runner: Runner, names: Sequence[str] = ('loss',
-                                                           'neg_cos'),
+def training_curve(runner: Runner,
+                   names: Sequence[str] = ('loss', 'neg_cos'),
                    share: float = 0.05) -> Dict[str, float]:
     """Start and end of the logged training scalars of a finished run.
 
@@ -166,9 +168,8 @@ def markdown_table(summary: Summary, metrics: Sequence[str],
     return '\n'.join(lines) + '\n'
 
 
-def bar_chart(summary: Summary, metrics: Sequence[str],
-              labels: Sequence[str], chance: float, ylabel: str, title: str,
-              path: str) -> None:
+def bar_chart(summary: Summary, metrics: Sequence[str], labels: Sequence[str],
+              chance: float, ylabel: str, title: str, path: str) -> None:
     """Grouped bars (one group per metric, one bar per arm) with std."""
     import matplotlib
     matplotlib.use('Agg')
@@ -183,8 +184,8 @@ def bar_chart(summary: Summary, metrics: Sequence[str],
         offset = (i - (len(arms) - 1) / 2) * width
         xs = [j + offset for j in range(len(metrics))]
         ax.bar(xs, means, width, yerr=stds, capsize=3, label=arm)
-    ax.axhline(chance, color='grey', linestyle='--', linewidth=1,
-               label='chance')
+    ax.axhline(
+        chance, color='grey', linestyle='--', linewidth=1, label='chance')
     ax.set_xticks(range(len(metrics)))
     ax.set_xticklabels(labels)
     ax.set_ylim(0, 1)
@@ -206,8 +207,10 @@ def write_json(path: str, settings: dict,
                 settings=settings,
                 per_seed=per_seed,
                 summary={
-                    arm: {m: dict(mean=v[0], std=v[1])
-                          for m, v in values.items()}
+                    arm: {
+                        m: dict(mean=v[0], std=v[1])
+                        for m, v in values.items()
+                    }
                     for arm, values in summary.items()
                 },
                 seconds=round(seconds, 1),

@@ -33,7 +33,7 @@ Every arm runs with several seeds (``--seeds``); the table gives the mean
 and the standard deviation over seeds. Each process decodes each video once
 with decord and keeps its frames in memory (``CachedVideoInit``).
 
-    python tools/analysis/background_bias.py              # 2 CPU cores, ~16 min
+    python tools/analysis/background_bias.py  # 2 CPU cores, ~16 min
     python tools/analysis/background_bias.py --full       # GPU setting
     python tools/analysis/background_bias.py --seeds 0 --epochs 2 \\
         --work-dir work_dirs/bias_quick                   # a quick look
@@ -51,12 +51,12 @@ import os.path as osp
 import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import arm_benchmark as ab
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 from torch import Tensor
 
-import arm_benchmark as ab
 import fame_mm  # noqa: F401  (registers components, applies upstream fixes)
 from fame_mm.datasets.synthetic_motion import label_correlation_for_rate
 from fame_mm.evaluation import video_features
@@ -179,8 +179,8 @@ def resolve_settings(args: argparse.Namespace) -> dict:
     """The preset, overridden by the options given on the command line."""
     settings = copy.deepcopy(PRESETS['full' if args.full else 'default'])
     settings['preset'] = 'full' if args.full else 'default'
-    for key in ('seeds', 'epochs', 'train_videos', 'test_videos',
-                'batch_size', 'lr', 'queue_len', 'clip_size'):
+    for key in ('seeds', 'epochs', 'train_videos', 'test_videos', 'batch_size',
+                'lr', 'queue_len', 'clip_size'):
         value = getattr(args, key)
         if value is not None:
             settings[key] = value
@@ -271,8 +271,7 @@ def extract_split(model: torch.nn.Module, dataset: dict, pipeline: list,
     meta_file = osp.join(dataset['data_root'], f"{dataset['split']}_meta.json")
     with open(meta_file) as f:
         families = [v['background_family'] for v in json.load(f)['videos']]
-    return (torch.cat(features), torch.tensor(labels),
-            torch.tensor(families))
+    return (torch.cat(features), torch.tensor(labels), torch.tensor(families))
 
 
 def save_features(path: str, train: Tuple[Tensor, ...],
@@ -302,15 +301,14 @@ def score_features(train: Tuple[Tensor, ...], test: Tuple[Tensor, ...],
         'motion_kNN':
         knn_accuracy(test_x, test_y, train_x, train_y, k=10),
         'background_following':
-        background_following(predictions, test_y, test_family,
-                             num_families),
+        background_following(predictions, test_y, test_family, num_families),
         'background_probe':
         cross_validated_probe_accuracy(test_x, test_family, num_folds=4),
     }
 
 
-def background_following(predictions: Tensor, labels: Tensor,
-                         families: Tensor, num_families: int) -> float:
+def background_following(predictions: Tensor, labels: Tensor, families: Tensor,
+                         num_families: int) -> float:
     """How often a probe predicts the class its input's background stands for.
 
     In the biased train split class ``c`` mostly comes with background
@@ -354,8 +352,8 @@ def evaluate_model(model: torch.nn.Module, cfg: Config, settings: dict,
     return scores
 
 
-def pretrain_and_evaluate(arm: str, seed: int, settings: dict,
-                          work_dir: str, device: str) -> Dict[str, float]:
+def pretrain_and_evaluate(arm: str, seed: int, settings: dict, work_dir: str,
+                          device: str) -> Dict[str, float]:
     """Train one arm with one seed, then score its backbone."""
     config = CEILING_CONFIG if arm == CEILING else ARM_CONFIGS[arm]
     cfg = arm_config(config, settings, seed,
@@ -417,11 +415,9 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
     start = time.perf_counter()
     arms = ([CEILING] if settings['ceiling'] else []) + settings['arms']
     per_seed = ab.run_seeds(
-        settings['seeds'], arms,
-        lambda seed: random_init_scores(seed, settings, args.work_dir,
-                                        args.device),
-        lambda arm, seed: pretrain_and_evaluate(arm, seed, settings,
-                                                args.work_dir, args.device),
+        settings['seeds'], arms, lambda seed: random_init_scores(
+            seed, settings, args.work_dir, args.device), lambda arm, seed:
+        pretrain_and_evaluate(arm, seed, settings, args.work_dir, args.device),
         lambda message: print(message, flush=True))
     table = write_results(args.work_dir, settings, per_seed,
                           time.perf_counter() - start)

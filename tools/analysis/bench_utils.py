@@ -75,18 +75,26 @@ def parse_devices(text: str) -> List[str]:
     return devices
 
 
-def add_timing_args(parser: argparse.ArgumentParser, warmup: int = 1,
-                    repeats: int = 5, budget_s: float = 10.0) -> None:
+def add_timing_args(parser: argparse.ArgumentParser,
+                    warmup: int = 1,
+                    repeats: int = 5,
+                    budget_s: float = 10.0) -> None:
     """Add ``--warmup``, ``--repeats``, ``--budget`` and ``--json``."""
     parser.add_argument(
-        '--warmup', type=int, default=warmup,
+        '--warmup',
+        type=int,
+        default=warmup,
         help=f'untimed calls before timing (default {warmup})')
     parser.add_argument(
-        '--repeats', type=int, default=repeats,
+        '--repeats',
+        type=int,
+        default=repeats,
         help=f'at most this many timed calls; the median is reported '
         f'(default {repeats})')
     parser.add_argument(
-        '--budget', type=float, default=budget_s,
+        '--budget',
+        type=float,
+        default=budget_s,
         help='stop repeating once the timed calls of one measurement took '
         f'this many seconds, after at least one call (default {budget_s})')
     parser.add_argument('--json', help='also write the results to this file')
@@ -101,8 +109,11 @@ def synchronize(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def time_calls(fn: Callable[[], Any], device: str = 'cpu', warmup: int = 1,
-               repeats: int = 5, budget_s: float = 10.0) -> List[float]:
+def time_calls(fn: Callable[[], Any],
+               device: str = 'cpu',
+               warmup: int = 1,
+               repeats: int = 5,
+               budget_s: float = 10.0) -> List[float]:
     """Seconds of each timed call of ``fn``.
 
     Args:
@@ -146,7 +157,8 @@ class StageTimer:
             threads: robust to other load on a shared machine).
     """
 
-    def __init__(self, device: str = 'cpu',
+    def __init__(self,
+                 device: str = 'cpu',
                  clock: Callable[[], float] = time.perf_counter) -> None:
         self.device = device
         self.clock = clock
@@ -161,8 +173,8 @@ class StageTimer:
             yield
         finally:
             synchronize(self.device)
-            self.seconds[name] = (self.seconds.get(name, 0.0) +
-                                  self.clock() - start)
+            self.seconds[name] = (
+                self.seconds.get(name, 0.0) + self.clock() - start)
 
     def wrap(self, name: str, fn: Callable) -> Callable:
         """``fn`` with every call timed as stage ``name``."""
@@ -279,9 +291,10 @@ def load_config(path: str, options: Optional[dict] = None) -> Any:
     Returns:
         mmengine.Config: The config.
     """
-    import fame_mm  # noqa: F401  (registers components, upstream fixes)
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
+
+    import fame_mm  # noqa: F401  (registers components, upstream fixes)
     init_default_scope('mmaction')
     cfg = Config.fromfile(path)
     if options:
@@ -308,8 +321,11 @@ def build_model(model_cfg: Any, device: str, seed: int = 0) -> torch.nn.Module:
     return model.to(device).train()
 
 
-def uint8_views(batch_size: int, size: Sequence[int], views: int = 2,
-                seed: int = 0, pin: bool = False) -> List[torch.Tensor]:
+def uint8_views(batch_size: int,
+                size: Sequence[int],
+                views: int = 2,
+                seed: int = 0,
+                pin: bool = False) -> List[torch.Tensor]:
     """Random packed clips as the data loader delivers them.
 
     Args:
@@ -323,8 +339,11 @@ def uint8_views(batch_size: int, size: Sequence[int], views: int = 2,
         list[Tensor]: ``B`` uint8 tensors ``views x 3 x T x H x W``.
     """
     gen = torch.Generator().manual_seed(seed)
-    clips = torch.randint(0, 256, (batch_size, views, 3, *size),
-                          dtype=torch.uint8, generator=gen)
+    clips = torch.randint(
+        0,
+        256, (batch_size, views, 3, *size),
+        dtype=torch.uint8,
+        generator=gen)
     return [clip.pin_memory() if pin else clip for clip in clips]
 
 
@@ -334,15 +353,22 @@ def uint8_views(batch_size: int, size: Sequence[int], views: int = 2,
 def machine_info() -> Dict[str, Any]:
     """The machine the figures were measured on."""
     info = {
-        'platform': platform.platform(),
-        'processor': platform.processor() or platform.machine(),
-        'cpu_count': os.cpu_count(),
-        'torch_threads': torch.get_num_threads(),
-        'OMP_NUM_THREADS': os.environ.get('OMP_NUM_THREADS'),
-        'python': platform.python_version(),
-        'torch': torch.__version__,
-        'cuda': torch.cuda.get_device_name(0)
-        if torch.cuda.is_available() else None,
+        'platform':
+        platform.platform(),
+        'processor':
+        platform.processor() or platform.machine(),
+        'cpu_count':
+        os.cpu_count(),
+        'torch_threads':
+        torch.get_num_threads(),
+        'OMP_NUM_THREADS':
+        os.environ.get('OMP_NUM_THREADS'),
+        'python':
+        platform.python_version(),
+        'torch':
+        torch.__version__,
+        'cuda':
+        torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
     }
     with contextlib.suppress(OSError):
         with open('/proc/cpuinfo') as f:
@@ -367,8 +393,7 @@ def format_value(value: Any) -> str:
 def format_table(rows: Sequence[Dict[str, Any]],
                  columns: Sequence[str]) -> str:
     """A markdown table of ``rows`` (dicts) with the given column keys."""
-    lines = ['| ' + ' | '.join(columns) + ' |',
-             '|' + '---|' * len(columns)]
+    lines = ['| ' + ' | '.join(columns) + ' |', '|' + '---|' * len(columns)]
     for row in rows:
         lines.append('| ' + ' | '.join(
             format_value(row.get(column, '')) for column in columns) + ' |')
@@ -381,8 +406,11 @@ def write_json(path: Optional[str], payload: Dict[str, Any]) -> None:
         return
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     with open(path, 'w') as f:
-        json.dump(_finite(dict(payload, machine=machine_info())), f,
-                  indent=2, default=str)
+        json.dump(
+            _finite(dict(payload, machine=machine_info())),
+            f,
+            indent=2,
+            default=str)
 
 
 def _finite(value: Any) -> Any:

@@ -26,7 +26,8 @@ With ``--workers N ...`` the train pipeline also runs through a ``torch``
 DataLoader with N processes (total pairs/s after its first batch).
 
     python tools/analysis/benchmark_data_loading.py
-    python tools/analysis/benchmark_data_loading.py --resolutions 340x256 640x360 --samples 24 --workers 2 --json work_dirs/bench/loading.json
+    python tools/analysis/benchmark_data_loading.py --resolutions 340x256 \
+        640x360 --samples 24 --workers 2 --json work_dirs/bench/loading.json
     python tools/analysis/benchmark_data_loading.py --resolutions 64x48 \\
         --seconds 1 --videos 1 --samples 2 --cache-dir /tmp/v   # smoke run
 
@@ -43,12 +44,11 @@ import sys
 import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import bench_utils as bu
 import cv2
 import numpy as np
 import torch
 from torch.utils.data import DataLoader
-
-import bench_utils as bu
 
 sys.path.insert(0, osp.join(bu.REPO, 'tools', 'data'))
 import reencode_videos  # noqa: E402
@@ -85,47 +85,79 @@ def parse_resolution(text: str) -> Tuple[int, int]:
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument(
-        '--resolutions', type=parse_resolution, nargs='+',
+        '--resolutions',
+        type=parse_resolution,
+        nargs='+',
         default=[(340, 256)],
         help='video sizes WIDTHxHEIGHT (default 340x256; the issue also '
         'measures 640x360)')
     parser.add_argument(
-        '--gops', type=int, nargs='+', default=[250, 16],
+        '--gops',
+        type=int,
+        nargs='+',
+        default=[250, 16],
         help='keyframe intervals; the first is written, the others '
         're-encoded from it (default 250 16)')
-    parser.add_argument('--seconds', type=float, default=10.0,
-                        help='video length (default 10)')
-    parser.add_argument('--fps', type=int, default=25,
-                        help='frame rate (default 25)')
     parser.add_argument(
-        '--crf', type=int, default=14,
+        '--seconds',
+        type=float,
+        default=10.0,
+        help='video length (default 10)')
+    parser.add_argument(
+        '--fps', type=int, default=25, help='frame rate (default 25)')
+    parser.add_argument(
+        '--crf',
+        type=int,
+        default=14,
         help='x264 quality of the generated videos (default 14: about '
         '1 Mbit/s at 340x256, a Kinetics-like bitrate; at x264\'s default '
         '23 these scenes compress to 0.2 Mbit/s and decode unrealistically '
         'fast)')
-    parser.add_argument('--videos', type=int, default=2,
-                        help='videos per resolution (default 2)')
-    parser.add_argument('--samples', type=int, default=12,
-                        help='timed pairs per method (default 12)')
     parser.add_argument(
-        '--backends', nargs='+',
+        '--videos',
+        type=int,
+        default=2,
+        help='videos per resolution (default 2)')
+    parser.add_argument(
+        '--samples',
+        type=int,
+        default=12,
+        help='timed pairs per method (default 12)')
+    parser.add_argument(
+        '--backends',
+        nargs='+',
         default=['decord', 'pyav', 'pyav threads', 'torchcodec'],
         help='decoders to time (torchcodec is skipped when it cannot load)')
-    parser.add_argument('--workers', type=int, nargs='*', default=[],
-                        help='DataLoader worker counts to measure the train '
-                        'pipeline with (default none)')
-    parser.add_argument('--loader-samples', type=int, default=32,
-                        help='pairs per loader measurement after its first '
-                        'batch (default 32)')
-    parser.add_argument('--batch-size', type=int, default=8,
-                        help='loader batch size (default 8)')
     parser.add_argument(
-        '--cache-dir', default=osp.join(bu.REPO, 'data', 'bench_videos'),
+        '--workers',
+        type=int,
+        nargs='*',
+        default=[],
+        help='DataLoader worker counts to measure the train '
+        'pipeline with (default none)')
+    parser.add_argument(
+        '--loader-samples',
+        type=int,
+        default=32,
+        help='pairs per loader measurement after its first '
+        'batch (default 32)')
+    parser.add_argument(
+        '--batch-size',
+        type=int,
+        default=8,
+        help='loader batch size (default 8)')
+    parser.add_argument(
+        '--cache-dir',
+        default=osp.join(bu.REPO, 'data', 'bench_videos'),
         help='where the generated videos are kept (default data/bench_videos)')
-    parser.add_argument('--config', default=bu.K400_CONFIG,
-                        help='config whose train pipeline is measured')
-    parser.add_argument('--device-crop-config', default=DEVICE_CROP_CONFIG,
-                        help='config of the decode-only worker pipeline')
+    parser.add_argument(
+        '--config',
+        default=bu.K400_CONFIG,
+        help='config whose train pipeline is measured')
+    parser.add_argument(
+        '--device-crop-config',
+        default=DEVICE_CROP_CONFIG,
+        help='config of the decode-only worker pipeline')
     parser.add_argument('--seed', type=int, default=0, help='random seed')
     parser.add_argument('--json', help='also write the results to this file')
     return parser.parse_args(argv)
@@ -138,8 +170,9 @@ def _texture(rng: np.random.Generator, height: int, width: int,
              cells: int) -> np.ndarray:
     """Smooth colour texture ``height x width x 3`` float32 in [0, 255]."""
     coarse = rng.uniform(0, 255, (cells, cells * width // height + 1, 3))
-    return cv2.resize(coarse.astype(np.float32), (width, height),
-                      interpolation=cv2.INTER_CUBIC)
+    return cv2.resize(
+        coarse.astype(np.float32), (width, height),
+        interpolation=cv2.INTER_CUBIC)
 
 
 def render_frames(width: int, height: int, num_frames: int,
@@ -153,9 +186,9 @@ def render_frames(width: int, height: int, num_frames: int,
     pan = rng.uniform(0.5, 2.0)  # pixels per frame
     scene = _texture(rng, height, width + int(pan * num_frames) + 1, 12)
     scene += _texture(rng, height, scene.shape[1], 48) * 0.3
-    objects = [(rng.uniform(0, width), rng.uniform(0, height),
-                rng.uniform(-4, 4), rng.uniform(-3, 3),
-                rng.uniform(0.08, 0.2) * height,
+    objects = [(rng.uniform(0, width), rng.uniform(0,
+                                                   height), rng.uniform(-4, 4),
+                rng.uniform(-3, 3), rng.uniform(0.08, 0.2) * height,
                 _texture(rng, height, width, 6)) for _ in range(3)]
     ys, xs = np.mgrid[0:height, 0:width]
     frames = np.empty((num_frames, height, width, 3), np.uint8)
@@ -184,8 +217,9 @@ def ensure_videos(args: argparse.Namespace, resolution: Tuple[int, int],
     width, height = resolution
 
     def folder_of(g):
-        return osp.join(args.cache_dir, f'{width}x{height}_h264_gop{g}_'
-                        f'crf{args.crf}_{args.seconds:g}s_{args.fps}fps')
+        return osp.join(
+            args.cache_dir, f'{width}x{height}_h264_gop{g}_'
+            f'crf{args.crf}_{args.seconds:g}s_{args.fps}fps')
 
     names = [f'video_{i}.mp4' for i in range(args.videos)]
     first = folder_of(args.gops[0])
@@ -195,15 +229,22 @@ def ensure_videos(args: argparse.Namespace, resolution: Tuple[int, int],
         path = osp.join(first, name)
         if not osp.exists(path):
             frames = render_frames(width, height, num_frames, seed=i)
-            write_video(path, frames[..., ::-1], fps=args.fps, codec='h264',
-                        gop=args.gops[0], crf=args.crf)
+            write_video(
+                path,
+                frames[..., ::-1],
+                fps=args.fps,
+                codec='h264',
+                gop=args.gops[0],
+                crf=args.crf)
     with open(osp.join(first, 'list.txt'), 'w') as f:
         f.write('\n'.join(names) + '\n')
     folder = folder_of(gop)
     if gop != args.gops[0]:
         summary = reencode_videos.main([
-            osp.join(first, 'list.txt'), first, folder, '--gop', str(gop),
-            '--workers', '1', '--crf', str(args.crf)])
+            osp.join(first, 'list.txt'), first, folder, '--gop',
+            str(gop), '--workers', '1', '--crf',
+            str(args.crf)
+        ])
         if summary['failed']:
             raise RuntimeError(f're-encoding failed: {summary["failed"]}')
     return folder, names
@@ -216,9 +257,11 @@ def build_dataset(pipeline: List[dict], folder: str):
     """A ``ContrastiveVideoDataset`` over ``folder/list.txt``."""
     from mmaction.registry import DATASETS
     return DATASETS.build(
-        dict(type='ContrastiveVideoDataset',
-             ann_file=osp.join(folder, 'list.txt'),
-             data_prefix=dict(video=folder), pipeline=pipeline))
+        dict(
+            type='ContrastiveVideoDataset',
+            ann_file=osp.join(folder, 'list.txt'),
+            data_prefix=dict(video=folder),
+            pipeline=pipeline))
 
 
 def run_pipeline(dataset, index: int, frame_inds: np.ndarray,
@@ -249,8 +292,10 @@ def decode_only(path: str, frame_inds: np.ndarray, backend: str,
 
 def available_backends(requested: Sequence[str]) -> List[str]:
     from fame_mm.datasets.video_readers import torchcodec_available
-    return [b for b in requested
-            if not b.startswith('torchcodec') or torchcodec_available()]
+    return [
+        b for b in requested
+        if not b.startswith('torchcodec') or torchcodec_available()
+    ]
 
 
 def draw_indices(sampler_cfg: dict, total_frames: int, samples: int,
@@ -259,29 +304,33 @@ def draw_indices(sampler_cfg: dict, total_frames: int, samples: int,
     from mmaction.registry import TRANSFORMS
     sampler = TRANSFORMS.build(sampler_cfg)
     np.random.seed(seed)
-    return [sampler(dict(total_frames=total_frames))['frame_inds']
-            for _ in range(samples)]
+    return [
+        sampler(dict(total_frames=total_frames))['frame_inds']
+        for _ in range(samples)
+    ]
 
 
 def measure(datasets: Dict[str, object], backends: List[str], folder: str,
-            names: List[str], inds: List[np.ndarray]
-            ) -> Dict[str, bu.StageTimer]:
+            names: List[str],
+            inds: List[np.ndarray]) -> Dict[str, bu.StageTimer]:
     """Time every method, interleaved pair by pair, on the same indices."""
-    timers = {f'decode {b}': bu.StageTimer(clock=time.process_time)
-              for b in backends}
-    timers.update({name: bu.StageTimer(clock=time.process_time)
-                   for name in datasets})
+    timers = {
+        f'decode {b}': bu.StageTimer(clock=time.process_time)
+        for b in backends
+    }
+    timers.update(
+        {name: bu.StageTimer(clock=time.process_time)
+         for name in datasets})
     for name, dataset in datasets.items():  # warm-up (imports, caches)
         run_pipeline(dataset, 0, inds[0], bu.StageTimer())
     for backend in backends:
-        decode_only(osp.join(folder, names[0]), inds[0], backend,
-                    bu.StageTimer())
+        decode_only(
+            osp.join(folder, names[0]), inds[0], backend, bu.StageTimer())
     for sample, frame_inds in enumerate(inds):
         index = sample % len(names)
         path = osp.join(folder, names[index])
         for backend in backends:
-            decode_only(path, frame_inds, backend,
-                        timers[f'decode {backend}'])
+            decode_only(path, frame_inds, backend, timers[f'decode {backend}'])
         for name, dataset in datasets.items():
             run_pipeline(dataset, index, frame_inds, timers[name])
     return timers
@@ -294,8 +343,12 @@ def loader_pairs_per_s(dataset, workers: int, samples: int,
     from mmengine.dataset import pseudo_collate
     batches = max(1, -(-samples // batch_size))
     indices = [i % len(dataset) for i in range((batches + 1) * batch_size)]
-    loader = DataLoader(dataset, batch_size=batch_size, sampler=indices,
-                        num_workers=workers, collate_fn=pseudo_collate)
+    loader = DataLoader(
+        dataset,
+        batch_size=batch_size,
+        sampler=indices,
+        num_workers=workers,
+        collate_fn=pseudo_collate)
     iterator = iter(loader)
     next(iterator)
     start = time.perf_counter()
@@ -309,12 +362,18 @@ def loader_pairs_per_s(dataset, workers: int, samples: int,
 def rows_of(video: str, timers: Dict[str, bu.StageTimer],
             samples: int) -> Tuple[List[dict], List[dict]]:
     """Throughput rows and stage rows of one kind of video."""
-    ms = {m: 1e3 * sum(t.seconds.values()) / samples
-          for m, t in timers.items()}
+    ms = {
+        m: 1e3 * sum(t.seconds.values()) / samples
+        for m, t in timers.items()
+    }
     base = ms.get('decode decord', next(iter(ms.values())))
-    rows = [{'video': video, 'method': m, 'ms/pair': v,
-             'pairs/s/core': 1e3 / v, 'x decord decode': base / v}
-            for m, v in ms.items()]
+    rows = [{
+        'video': video,
+        'method': m,
+        'ms/pair': v,
+        'pairs/s/core': 1e3 / v,
+        'x decord decode': base / v
+    } for m, v in ms.items()]
     stage_rows = []
     for method, timer in timers.items():
         if not method.startswith('pipeline'):
@@ -344,15 +403,19 @@ def verdicts(rows: List[dict], stage_rows: List[dict],
                 f"{'met' if ratio <= TARGET_VS_DECODE else 'missed'})")
         crop = ms.get((video, 'pipeline device-crop'))
         if pipe and crop:
-            share = next((r['crop+resize+flip %'] for r in stage_rows
-                          if r['video'] == video
-                          and r['method'] == 'pipeline'), float('nan'))
+            share = next(
+                (r['crop+resize+flip %'] for r in stage_rows
+                 if r['video'] == video and r['method'] == 'pipeline'),
+                float('nan'))
             lines.append(
                 f'{video}: device-crop worker CPU per pair {crop:.1f} ms vs '
                 f'{pipe:.1f} ms = {100 * (1 - crop / pipe):.0f}% saved '
                 f'(crop+resize+flip share of the pipeline: {share:.0f}%)')
-        decodes = {m: v for (vid, m), v in ms.items()
-                   if vid == video and m.startswith('decode ')}
+        decodes = {
+            m: v
+            for (vid, m), v in ms.items()
+            if vid == video and m.startswith('decode ')
+        }
         if dec and len(decodes) > 1:
             best = min(decodes, key=decodes.get)
             speedup = dec / decodes[best]
@@ -401,12 +464,13 @@ def run(args: argparse.Namespace) -> Dict[str, object]:
         for gop in args.gops:
             folder, names = ensure_videos(args, (width, height), gop)
             datasets = {
-                'pipeline': build_dataset(list(cfg.train_pipeline), folder),
-                'pipeline device-crop': build_dataset(
-                    list(crop_cfg.train_pipeline), folder),
+                'pipeline':
+                build_dataset(list(cfg.train_pipeline), folder),
+                'pipeline device-crop':
+                build_dataset(list(crop_cfg.train_pipeline), folder),
             }
-            total = len(datasets['pipeline'].pipeline.transforms[0](
-                dict(filename=osp.join(folder, names[0])))['video_reader'])
+            total = len(datasets['pipeline'].pipeline.transforms[0](dict(
+                filename=osp.join(folder, names[0])))['video_reader'])
             inds = draw_indices(sampler, total, args.samples, args.seed)
             timers = measure(datasets, backends, folder, names, inds)
             video = f'{width}x{height} gop {gop}'
@@ -415,24 +479,36 @@ def run(args: argparse.Namespace) -> Dict[str, object]:
             stage_rows += new_stages
             for workers in args.workers:
                 loader_rows.append({
-                    'video': video, 'workers': workers,
-                    'pairs/s': loader_pairs_per_s(
-                        datasets['pipeline'], workers, args.loader_samples,
-                        args.batch_size)})
+                    'video':
+                    video,
+                    'workers':
+                    workers,
+                    'pairs/s':
+                    loader_pairs_per_s(datasets['pipeline'], workers,
+                                       args.loader_samples, args.batch_size)
+                })
     print(f'\nCPU time per pair (two 16-frame clips), 1 thread, '
           f'{args.samples} pairs per method, same frame indices')
-    print(bu.format_table(rows, ['video', 'method', 'ms/pair',
-                                 'pairs/s/core', 'x decord decode']))
+    print(
+        bu.format_table(
+            rows,
+            ['video', 'method', 'ms/pair', 'pairs/s/core', 'x decord decode']))
     print("\nWhere the pipelines' time goes (% of the time per pair)")
-    print(bu.format_table(stage_rows, ['video', 'method', 'ms/pair'] +
-                          [f'{stage} %' for stage in STAGE_ORDER]))
+    print(
+        bu.format_table(stage_rows, ['video', 'method', 'ms/pair'] +
+                        [f'{stage} %' for stage in STAGE_ORDER]))
     if loader_rows:
         print('\nDataLoader, train pipeline, total pairs/s')
         print(bu.format_table(loader_rows, ['video', 'workers', 'pairs/s']))
     lines = verdicts(rows, stage_rows, args.gops)
     print('\n' + '\n'.join(lines))
-    results = dict(throughput=rows, stages=stage_rows, loader=loader_rows,
-                   targets=lines, backends=backends, settings=vars(args))
+    results = dict(
+        throughput=rows,
+        stages=stage_rows,
+        loader=loader_rows,
+        targets=lines,
+        backends=backends,
+        settings=vars(args))
     bu.write_json(args.json, results)
     return results
 

@@ -16,8 +16,9 @@ Two tables:
    The issue's target: FAME + colour augmentation at most 3% of the step on
    the GPU.
 
-    python tools/analysis/benchmark_fame.py                  # CPU, + CUDA if present
-    python tools/analysis/benchmark_fame.py --devices cuda --json work_dirs/bench/fame.json
+    python tools/analysis/benchmark_fame.py  # CPU, + CUDA if present
+    python tools/analysis/benchmark_fame.py --devices cuda --json \
+        work_dirs/bench/fame.json
     python tools/analysis/benchmark_fame.py --batch-sizes 2 --sizes 4x32x32 \\
         --step-batch 2 --step-size 4x32x32 --repeats 1      # a smoke run
 
@@ -33,9 +34,8 @@ import argparse
 import sys
 from typing import Dict, List, Optional, Sequence
 
-import torch
-
 import bench_utils as bu
+import torch
 
 STEP_COLUMNS = ('device', 'batch', 'clip', 'step ms', 'preprocessor ms',
                 'FAME ms', 'preprocessor share %', 'FAME share %', 'timed')
@@ -47,26 +47,38 @@ TARGET_SHARE = 3.0  # % of a GPU training step at 8 x 16 x 224^2
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument(
-        '--devices', type=bu.parse_devices, default='auto',
+        '--devices',
+        type=bu.parse_devices,
+        default='auto',
         help="'auto' (CPU, plus CUDA when available), 'cpu', 'cuda' or "
         "'cpu,cuda'")
     parser.add_argument(
-        '--batch-sizes', type=int, nargs='+', default=[8, 32],
+        '--batch-sizes',
+        type=int,
+        nargs='+',
+        default=[8, 32],
         help='samples per batch B (default 8 32)')
     parser.add_argument(
-        '--sizes', type=bu.parse_size, nargs='+',
+        '--sizes',
+        type=bu.parse_size,
+        nargs='+',
         default=[(16, 224, 224), (16, 112, 112)],
         help='clip sizes TxHxW (default 16x224x224 16x112x112)')
     parser.add_argument(
-        '--step-batch', type=int, default=8,
+        '--step-batch',
+        type=int,
+        default=8,
         help='batch of the training step (default 8, per GPU in the recipe)')
     parser.add_argument(
-        '--step-size', type=bu.parse_size, default=(16, 224, 224),
+        '--step-size',
+        type=bu.parse_size,
+        default=(16, 224, 224),
         help='clip size of the training step (default 16x224x224)')
     parser.add_argument(
         '--no-step', action='store_true', help='skip the training step')
     parser.add_argument(
-        '--config', default=bu.K400_CONFIG,
+        '--config',
+        default=bu.K400_CONFIG,
         help='pretraining config of the preprocessor and model '
         '(default configs/fame/pretrain_k400.py)')
     bu.add_timing_args(parser)
@@ -87,12 +99,15 @@ def time_preprocessing(cfg, device: str, batch_size: int, size: Sequence[int],
     data = dict(inputs=inputs, data_samples=None)
     query = torch.stack([clip[0] for clip in inputs]).to(device) / 255.0
 
-    timing = dict(device=device, warmup=args.warmup, repeats=args.repeats,
-                  budget_s=args.budget)
+    timing = dict(
+        device=device,
+        warmup=args.warmup,
+        repeats=args.repeats,
+        budget_s=args.budget)
     with torch.no_grad():
         fame_times = bu.time_calls(lambda: fame(query), **timing)
-        pre_times = bu.time_calls(
-            lambda: preprocessor(data, training=True), **timing)
+        pre_times = bu.time_calls(lambda: preprocessor(data, training=True),
+                                  **timing)
     fame_ms = bu.median(fame_times) * 1e3
     pre_ms = bu.median(pre_times) * 1e3
     return {
@@ -106,8 +121,8 @@ def time_preprocessing(cfg, device: str, batch_size: int, size: Sequence[int],
     }
 
 
-def time_training_step(cfg, device: str, args: argparse.Namespace
-                       ) -> Dict[str, object]:
+def time_training_step(cfg, device: str,
+                       args: argparse.Namespace) -> Dict[str, object]:
     """One training step of the config's model, with in-step stage times.
 
     The preprocessor's and FAME's forwards are wrapped with synchronising
@@ -127,16 +142,20 @@ def time_training_step(cfg, device: str, args: argparse.Namespace
         preprocessor.query_augments) else None
     if fame is not None:
         fame.forward = timer.wrap('FAME', fame.forward)
-    data = dict(inputs=bu.uint8_views(args.step_batch, args.step_size,
-                                      pin=device == 'cuda'),
-                data_samples=None)
+    data = dict(
+        inputs=bu.uint8_views(
+            args.step_batch, args.step_size, pin=device == 'cuda'),
+        data_samples=None)
 
     for _ in range(args.warmup):
         model.train_step(data, optim_wrapper)
     timer.reset()
     step_times = bu.time_calls(
-        lambda: model.train_step(data, optim_wrapper), device=device,
-        warmup=0, repeats=args.repeats, budget_s=args.budget)
+        lambda: model.train_step(data, optim_wrapper),
+        device=device,
+        warmup=0,
+        repeats=args.repeats,
+        budget_s=args.budget)
     calls = len(step_times)
     step_ms = sum(step_times) / calls * 1e3
     pre_ms = timer.seconds.get('preprocessor', 0.0) / calls * 1e3
@@ -179,8 +198,10 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, object]:
             for batch_size in args.batch_sizes:
                 op_rows.append(
                     time_preprocessing(cfg, device, batch_size, size, args))
-                print(bu.format_table(op_rows[-1:], OP_COLUMNS).split(
-                    '\n')[-1], file=sys.stderr, flush=True)
+                print(
+                    bu.format_table(op_rows[-1:], OP_COLUMNS).split('\n')[-1],
+                    file=sys.stderr,
+                    flush=True)
     step_rows = [] if args.no_step else [
         time_training_step(cfg, device, args) for device in args.devices
     ]
@@ -194,8 +215,11 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, object]:
         print(bu.format_table(step_rows, STEP_COLUMNS))
     verdict = target_line(step_rows)
     print('\n' + verdict)
-    results = dict(preprocessing=op_rows, step=step_rows, target=verdict,
-                   settings=dict(vars(args), config=args.config))
+    results = dict(
+        preprocessing=op_rows,
+        step=step_rows,
+        target=verdict,
+        settings=dict(vars(args), config=args.config))
     bu.write_json(args.json, results)
     return results
 

@@ -30,9 +30,11 @@ iterations in fp32 and with ``--amp``, same seed and data order, and
 reports how far apart the two loss curves are (the issue wants AMP's curve
 to match fp32 within noise over the first few hundred demo iterations).
 
-    python tools/analysis/benchmark_train_step.py                 # CPU: 8 x 8 x 112^2
-    python tools/analysis/benchmark_train_step.py --size 16x224x224 --json work_dirs/bench/step.json
-    python tools/analysis/benchmark_train_step.py --variants fp32 amp --loss-curve 300
+    python tools/analysis/benchmark_train_step.py  # CPU: 8 x 8 x 112^2
+    python tools/analysis/benchmark_train_step.py --size 16x224x224 --json \
+        work_dirs/bench/step.json
+    python tools/analysis/benchmark_train_step.py --variants fp32 amp \
+        --loss-curve 300
     python tools/analysis/benchmark_train_step.py --size 2x32x32 --batch 2 \\
         --variants fp32 no_fame --repeats 1 --loss-curve 2    # a smoke run
 
@@ -56,11 +58,11 @@ import sys
 import tempfile
 from typing import Dict, List, Optional, Sequence
 
+import bench_utils as bu
 import numpy as np
 import torch
 from mmengine.config import DictAction
 
-import bench_utils as bu
 from fame_mm.engine.amp import enable_amp
 
 VARIANTS = ('fp32', 'amp', 'channels_last', 'amp_channels_last', 'compile',
@@ -74,31 +76,51 @@ RESULT_MARK = 'BENCH_RESULT '
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument(
-        '--device', choices=['auto', 'cpu', 'cuda'], default='auto',
+        '--device',
+        choices=['auto', 'cpu', 'cuda'],
+        default='auto',
         help='auto: CUDA when available, else CPU')
     parser.add_argument(
-        '--variants', nargs='+', choices=VARIANTS, default=list(VARIANTS),
+        '--variants',
+        nargs='+',
+        choices=VARIANTS,
+        default=list(VARIANTS),
         help='variants to measure (default all)')
-    parser.add_argument('--batch', type=int, default=8,
-                        help='samples (2 clips each) per step (default 8)')
     parser.add_argument(
-        '--size', type=bu.parse_size, default=None,
+        '--batch',
+        type=int,
+        default=8,
+        help='samples (2 clips each) per step (default 8)')
+    parser.add_argument(
+        '--size',
+        type=bu.parse_size,
+        default=None,
         help='clip size TxHxW (default 16x224x224 on CUDA, 8x112x112 on '
         'the CPU)')
     parser.add_argument(
-        '--compile-timeout', type=float, default=None,
+        '--compile-timeout',
+        type=float,
+        default=None,
         help='seconds for the compile variant, compilation included '
         '(default 900 on CUDA, 60 on the CPU)')
     parser.add_argument(
-        '--config', default=bu.K400_CONFIG,
+        '--config',
+        default=bu.K400_CONFIG,
         help='pretraining config (default configs/fame/pretrain_k400.py)')
     parser.add_argument(
-        '--loss-curve', type=int, nargs='?', const=-1, default=0,
+        '--loss-curve',
+        type=int,
+        nargs='?',
+        const=-1,
+        default=0,
         metavar='N',
         help='also train the demo config N iterations in fp32 and AMP and '
         'compare the loss curves (N defaults to 300 on CUDA, 16 on the CPU)')
     parser.add_argument(
-        '--demo-cfg-options', nargs='+', action=DictAction, default={},
+        '--demo-cfg-options',
+        nargs='+',
+        action=DictAction,
+        default={},
         help='overrides of the demo config for --loss-curve, key=value')
     parser.add_argument('--worker', choices=VARIANTS, help=argparse.SUPPRESS)
     bu.add_timing_args(parser, warmup=1, repeats=5, budget_s=20.0)
@@ -132,8 +154,8 @@ def variant_config(cfg, variant: str):
     return cfg
 
 
-def measure_variant(cfg, variant: str, args: argparse.Namespace
-                    ) -> Dict[str, object]:
+def measure_variant(cfg, variant: str,
+                    args: argparse.Namespace) -> Dict[str, object]:
     """Time the training step of one variant in this process.
 
     Returns:
@@ -147,9 +169,10 @@ def measure_variant(cfg, variant: str, args: argparse.Namespace
     if cfg.get('compile'):  # what mmengine's Runner._maybe_compile does
         options = cfg.compile if isinstance(cfg.compile, dict) else {}
         model.train_step = torch.compile(model.train_step, **options)
-    data = dict(inputs=bu.uint8_views(args.batch, args.size,
-                                      pin=args.device == 'cuda'),
-                data_samples=None)
+    data = dict(
+        inputs=bu.uint8_views(
+            args.batch, args.size, pin=args.device == 'cuda'),
+        data_samples=None)
     losses = []
 
     def step() -> None:
@@ -159,12 +182,16 @@ def measure_variant(cfg, variant: str, args: argparse.Namespace
     for _ in range(warmup):
         step()
     with bu.PeakMemory(args.device) as memory:
-        times = bu.time_calls(step, args.device, warmup=0,
-                              repeats=args.repeats, budget_s=args.budget)
+        times = bu.time_calls(
+            step,
+            args.device,
+            warmup=0,
+            repeats=args.repeats,
+            budget_s=args.budget)
     step_s = bu.median(times)
     note = '' if all(map(math.isfinite, losses)) else 'non-finite loss'
     if variant in ('amp', 'amp_channels_last'):
-        note = f"{cfg.optim_wrapper.dtype} {note}".strip()
+        note = f'{cfg.optim_wrapper.dtype} {note}'.strip()
     return {
         'variant': variant,
         'device': args.device,
@@ -179,33 +206,45 @@ def measure_variant(cfg, variant: str, args: argparse.Namespace
     }
 
 
-def measure_in_child(variant: str, args: argparse.Namespace
-                     ) -> Dict[str, object]:
+def measure_in_child(variant: str,
+                     args: argparse.Namespace) -> Dict[str, object]:
     """Run one variant in a child process with ``--compile-timeout``.
 
     Returns:
         dict: The child's row, or a row that says why it was skipped.
     """
     command = [
-        sys.executable, osp.abspath(__file__), '--worker', variant,
-        '--device', args.device, '--batch', str(args.batch),
-        '--size', bu.size_name(args.size), '--config', args.config,
-        '--warmup', str(args.warmup), '--repeats', str(args.repeats),
-        '--budget', str(args.budget)
+        sys.executable,
+        osp.abspath(__file__), '--worker', variant, '--device', args.device,
+        '--batch',
+        str(args.batch), '--size',
+        bu.size_name(args.size), '--config', args.config, '--warmup',
+        str(args.warmup), '--repeats',
+        str(args.repeats), '--budget',
+        str(args.budget)
     ]
-    skipped = dict(variant=variant, device=args.device, batch=args.batch,
-                   clip=bu.size_name(args.size), timed=0)
+    skipped = dict(
+        variant=variant,
+        device=args.device,
+        batch=args.batch,
+        clip=bu.size_name(args.size),
+        timed=0)
     # Own process group: a timeout also ends inductor's compile workers.
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True)
     try:
         stdout, stderr = proc.communicate(timeout=args.compile_timeout)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
-        return dict(skipped, note=f'skipped: not done within '
-                    f'{args.compile_timeout:g} s (--compile-timeout)')
+        return dict(
+            skipped,
+            note=f'skipped: not done within '
+            f'{args.compile_timeout:g} s (--compile-timeout)')
     for line in stdout.splitlines():
         if line.startswith(RESULT_MARK):
             return json.loads(line[len(RESULT_MARK):])
@@ -215,8 +254,10 @@ def measure_in_child(variant: str, args: argparse.Namespace
 
 def add_speedups(rows: List[Dict[str, object]]) -> None:
     """Fill the ``vs fp32`` column (step-time ratio to fp32)."""
-    fp32 = next((row['step ms'] for row in rows
-                 if row['variant'] == 'fp32' and 'step ms' in row), None)
+    fp32 = next(
+        (row['step ms']
+         for row in rows if row['variant'] == 'fp32' and 'step ms' in row),
+        None)
     for row in rows:
         if fp32 and row.get('step ms'):
             row['vs fp32'] = fp32 / row['step ms']
@@ -224,8 +265,9 @@ def add_speedups(rows: List[Dict[str, object]]) -> None:
 
 def target_line(rows: List[Dict[str, object]]) -> str:
     """The verdict on the issue's AMP target (GPU, >= 1.8x fp32)."""
-    amp = next((row for row in rows
-                if row['variant'] == 'amp' and 'vs fp32' in row), None)
+    amp = next(
+        (row for row in rows if row['variant'] == 'amp' and 'vs fp32' in row),
+        None)
     if amp is None or amp['device'] != 'cuda':
         measured = (f" (here, {amp['device']}: {amp['vs fp32']:.2f}x)"
                     if amp else '')
@@ -240,8 +282,11 @@ def target_line(rows: List[Dict[str, object]]) -> str:
 # --------------------------------------------------------------------- #
 # Loss curves of the demo, fp32 vs AMP
 # --------------------------------------------------------------------- #
-def demo_loss_curve(iterations: int, amp: bool, work_dir: str,
-                    options: dict, seed: int = 0) -> np.ndarray:
+def demo_loss_curve(iterations: int,
+                    amp: bool,
+                    work_dir: str,
+                    options: dict,
+                    seed: int = 0) -> np.ndarray:
     """Per-iteration losses of the demo pretraining with ``tools/train.py``.
 
     The demo config with ``max_epochs`` (and the cosine schedule) stretched
@@ -282,14 +327,12 @@ def demo_loss_curve(iterations: int, amp: bool, work_dir: str,
     return np.asarray(history[:iterations], dtype=np.float64)
 
 
-def compare_loss_curves(iterations: int,
-                        options: dict) -> Dict[str, object]:
+def compare_loss_curves(iterations: int, options: dict) -> Dict[str, object]:
     """fp32 and AMP demo loss curves and how far apart they are."""
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = demo_loss_curve(iterations, False, osp.join(tmp, 'fp32'),
                                options)
-        amp = demo_loss_curve(iterations, True, osp.join(tmp, 'amp'),
-                              options)
+        amp = demo_loss_curve(iterations, True, osp.join(tmp, 'amp'), options)
     diff = np.abs(amp - fp32)
     step_noise = np.abs(np.diff(fp32)).mean() if len(fp32) > 1 else math.nan
     return {
@@ -318,8 +361,10 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, object]:
             rows.append(measure_in_child(variant, args))
         else:
             rows.append(measure_variant(cfg, variant, args))
-        print(bu.format_table(rows[-1:], COLUMNS).split('\n')[-1],
-              file=sys.stderr, flush=True)
+        print(
+            bu.format_table(rows[-1:], COLUMNS).split('\n')[-1],
+            file=sys.stderr,
+            flush=True)
     add_speedups(rows)
     memory = next((row['memory'] for row in rows if row.get('memory')), '')
     print(f'\nTraining step of {osp.basename(args.config)}, {args.batch} '

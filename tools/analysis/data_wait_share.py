@@ -11,9 +11,11 @@ output names. When this script runs the training it logs every iteration
 record is one iteration; an earlier run's records are averages over
 mmengine's smoothing window, as its config set them.
 
-    python tools/analysis/data_wait_share.py                 # demo, 3-4 min on 2 CPU cores
-    python tools/analysis/data_wait_share.py --work-dir work_dirs/pretrain_demo --no-run
-    python tools/analysis/data_wait_share.py --json work_dirs/bench/data_wait.json \\
+    python tools/analysis/data_wait_share.py  # demo, 3-4 min on 2 CPU cores
+    python tools/analysis/data_wait_share.py --work-dir \
+        work_dirs/pretrain_demo --no-run
+    python tools/analysis/data_wait_share.py --json \
+        work_dirs/bench/data_wait.json \\
         --cfg-options train_dataloader.num_workers=4
 """
 import argparse
@@ -34,21 +36,27 @@ COLUMNS = ('records', 'warm-up records excluded', 'iterations per record',
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument(
-        '--config', default=bu.DEMO_CONFIG,
+        '--config',
+        default=bu.DEMO_CONFIG,
         help='training config (default configs/fame/pretrain_demo.py)')
     parser.add_argument(
-        '--work-dir', default=osp.join(bu.REPO, 'work_dirs',
-                                       'data_wait_share'),
+        '--work-dir',
+        default=osp.join(bu.REPO, 'work_dirs', 'data_wait_share'),
         help='work dir of the run (default work_dirs/data_wait_share)')
     parser.add_argument(
-        '--no-run', action='store_true',
+        '--no-run',
+        action='store_true',
         help='do not train; read the latest run in --work-dir')
     parser.add_argument(
-        '--warmup-records', type=int, default=1,
+        '--warmup-records',
+        type=int,
+        default=1,
         help='first logged training records left out as warm-up '
         '(default 1)')
     parser.add_argument(
-        '--cfg-options', nargs='+', default=[],
+        '--cfg-options',
+        nargs='+',
+        default=[],
         help='passed to tools/train.py --cfg-options (key=value ...)')
     parser.add_argument('--json', help='also write the results to this file')
     return parser.parse_args(argv)
@@ -61,14 +69,13 @@ def run_training(args: argparse.Namespace) -> None:
         RuntimeError: The training failed (its last output lines attached).
     """
     command = [
-        sys.executable, osp.join(bu.REPO, 'tools', 'train.py'), args.config,
-        '--work-dir', args.work_dir, '--cfg-options',
-        'default_hooks.logger.interval=1', 'log_processor.window_size=1',
-        *args.cfg_options
+        sys.executable,
+        osp.join(bu.REPO, 'tools', 'train.py'), args.config, '--work-dir',
+        args.work_dir, '--cfg-options', 'default_hooks.logger.interval=1',
+        'log_processor.window_size=1', *args.cfg_options
     ]
     print('Running: ' + ' '.join(command), file=sys.stderr, flush=True)
-    proc = subprocess.run(command, capture_output=True, text=True,
-                          cwd=bu.REPO)
+    proc = subprocess.run(command, capture_output=True, text=True, cwd=bu.REPO)
     if proc.returncode != 0:
         raise RuntimeError('training failed:\n' + proc.stderr[-3000:])
 
@@ -79,8 +86,8 @@ def latest_scalars(work_dir: str) -> str:
     Raises:
         FileNotFoundError: No run has logged there.
     """
-    paths = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
-                                      'scalars.json')))
+    paths = sorted(
+        glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
     if not paths:
         raise FileNotFoundError(
             f'no */vis_data/scalars.json in {work_dir}: train there first '
@@ -101,9 +108,10 @@ def training_records(path: str) -> List[Dict[str, float]]:
 
 def iterations_per_record(records: List[Dict[str, float]]) -> str:
     """How many iterations one record averages (from the ``step`` field)."""
-    steps = sorted({b['step'] - a['step']
-                    for a, b in zip(records, records[1:])
-                    if 'step' in a and 'step' in b})
+    steps = sorted({
+        b['step'] - a['step']
+        for a, b in zip(records, records[1:]) if 'step' in a and 'step' in b
+    })
     return '/'.join(str(step) for step in steps) if steps else '?'
 
 

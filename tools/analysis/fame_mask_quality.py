@@ -11,7 +11,7 @@ clip size, and compares it with the generator's exact object coverage:
   the share of the frame its path covers in the clip;
 * ``mask_on_path``: share of the mask (beta of the frame) on that path.
 
-    python tools/analysis/fame_mask_quality.py               # 64 clips, 32^2 and 64^2
+    python tools/analysis/fame_mask_quality.py  # 64 clips, 32^2 and 64^2
 """
 import argparse
 import json
@@ -29,17 +29,19 @@ from fame_mm.models.augments.fame import FAME
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--videos', type=int, default=64)
-    parser.add_argument('--frames', type=int, default=16,
-                        help='frames per video (the benchmark: 16)')
+    parser.add_argument(
+        '--frames',
+        type=int,
+        default=16,
+        help='frames per video (the benchmark: 16)')
     parser.add_argument('--sizes', type=int, nargs='+', default=[32, 64])
     parser.add_argument('--beta', type=float, default=0.5)
     return parser.parse_args(argv)
 
 
-def render_clips(num_videos: int, num_frames: int,
-                 size: int) -> tuple:
+def render_clips(num_videos: int, num_frames: int, size: int) -> tuple:
     """``B x 3 x 8 x S x S`` clips in [0, 1] and ``B x 8 x S x S`` coverage."""
-    seed = sm._split_seed(0, 'train')
+    seed = sm.split_seed(0, 'train')
     clips, alphas = [], []
     for index in range(num_videos):
         label = index % len(sm.MOTION_CLASSES)
@@ -49,11 +51,18 @@ def render_clips(num_videos: int, num_frames: int,
         clip = torch.from_numpy(frames[picked]).permute(3, 0, 1, 2) / 255
         cover = torch.from_numpy(alpha[picked])
         if size != 64:
-            clip = F.interpolate(clip, size=(size, size), mode='bilinear',
-                                 antialias=True, align_corners=False)
-            cover = F.interpolate(cover[None], size=(size, size),
-                                  mode='bilinear', antialias=True,
-                                  align_corners=False)[0]
+            clip = F.interpolate(
+                clip,
+                size=(size, size),
+                mode='bilinear',
+                antialias=True,
+                align_corners=False)
+            cover = F.interpolate(
+                cover[None],
+                size=(size, size),
+                mode='bilinear',
+                antialias=True,
+                align_corners=False)[0]
         clips.append(clip)
         alphas.append(cover)
     return torch.stack(clips), torch.stack(alphas)
@@ -63,8 +72,7 @@ def mask_quality(clips: Tensor, coverage: Tensor,
                  beta: float) -> Dict[str, object]:
     """The figures of the module docstring for one batch of clips."""
     mask = FAME(beta=beta).foreground_mask(clips).float()  # B x H x W
-    kept = (coverage * mask[:, None]).sum((1, 2, 3)) / coverage.sum(
-        (1, 2, 3))
+    kept = (coverage * mask[:, None]).sum((1, 2, 3)) / coverage.sum((1, 2, 3))
     path = (coverage.amax(1) > 0.5).float()
     classes = len(sm.MOTION_CLASSES)
     return dict(

@@ -52,12 +52,12 @@ import time
 from collections import defaultdict
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import arm_benchmark as ab
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 from torch import Tensor
 
-import arm_benchmark as ab
 import fame_mm  # noqa: F401  (registers components, applies upstream fixes)
 from fame_mm.evaluation import video_features
 from fame_mm.evaluation.functional import (knn_accuracy,
@@ -106,32 +106,50 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         description='random init, supervised, MoCo and FAME on a labelled '
         'folder of videos')
     parser.add_argument(
-        '--videos', required=True,
+        '--videos',
+        required=True,
         help='folder of the videos (or of class folders, without lists)')
-    parser.add_argument('--train-list', help='VideoDataset list of the '
-                        'train videos (paths relative to --videos)')
-    parser.add_argument('--test-list', help='VideoDataset list of the test '
-                        'videos')
     parser.add_argument(
-        '--test-share', type=float, default=0.3,
+        '--train-list',
+        help='VideoDataset list of the '
+        'train videos (paths relative to --videos)')
+    parser.add_argument(
+        '--test-list', help='VideoDataset list of the test '
+        'videos')
+    parser.add_argument(
+        '--test-share',
+        type=float,
+        default=0.3,
         help='share of each class held out when the tool writes the split')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument(
-        '--epochs', type=int,
+        '--epochs',
+        type=int,
         help='pretraining epochs (default: 1280 steps of 16 clips)')
-    parser.add_argument('--clip-size', type=int, default=32,
-                        help='clips are resized to this square')
     parser.add_argument(
-        '--arms', nargs='+', choices=sorted(ARM_CONFIGS),
-        default=['MoCo', 'FAME'], help='pretraining arms to run')
-    parser.add_argument('--no-ceiling', action='store_true',
-                        help='skip the supervised ceiling')
+        '--clip-size',
+        type=int,
+        default=32,
+        help='clips are resized to this square')
+    parser.add_argument(
+        '--arms',
+        nargs='+',
+        choices=sorted(ARM_CONFIGS),
+        default=['MoCo', 'FAME'],
+        help='pretraining arms to run')
+    parser.add_argument(
+        '--no-ceiling',
+        action='store_true',
+        help='skip the supervised ceiling')
     parser.add_argument('--work-dir', default='work_dirs/real_videos')
     parser.add_argument(
-        '--device', default='cuda' if torch.cuda.is_available() else 'cpu',
+        '--device',
+        default='cuda' if torch.cuda.is_available() else 'cpu',
         help='device of the feature extraction')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='config overrides applied to every trained arm')
     return parser.parse_args(argv)
 
@@ -167,7 +185,8 @@ def list_class_folders(root: str) -> Dict[str, List[str]]:
     return classes
 
 
-def grouped_split(classes: Dict[str, List[str]], test_share: float,
+def grouped_split(classes: Dict[str, List[str]],
+                  test_share: float,
                   seed: int = 0) -> Tuple[List[str], List[str]]:
     """Split each class by source group; return train and test lines.
 
@@ -219,8 +238,8 @@ def check_split(train_list: str, test_list: str) -> int:
         BenchmarkInputError: A class of one list is missing from the other.
     """
     train, test = set(read_labels(train_list)), set(read_labels(test_list))
-    for here, there, name in ((train, test, test_list),
-                              (test, train, train_list)):
+    for here, there, name in ((train, test, test_list), (test, train,
+                                                         train_list)):
         missing = sorted(here - there)
         if missing:
             raise BenchmarkInputError(
@@ -278,7 +297,8 @@ def prepare_videos(args: argparse.Namespace) -> Tuple[str, str, str]:
             osp.join(args.work_dir, f'{name}.txt'), '--short-side',
             str(2 * args.clip_size), '--multiple-of', '16', '--gop', '16',
             '--workers',
-            str(min(2, os.cpu_count() or 1))
+            str(min(2,
+                    os.cpu_count() or 1))
         ])
         encoded[name] = summary['out_ann']
     check_split(encoded['train'], encoded['test'])
@@ -329,8 +349,8 @@ def arm_config(config_file: str, settings: dict, seed: int,
         cfg.model.cls_head.num_classes = settings['num_classes']
     epochs = settings['epochs']
     if epochs is None:  # 1280 steps
-        steps_per_epoch = (settings['num_train_videos'] //
-                           cfg.train_dataloader.batch_size)
+        steps_per_epoch = (
+            settings['num_train_videos'] // cfg.train_dataloader.batch_size)
         if steps_per_epoch == 0:
             raise BenchmarkInputError(
                 f"{settings['num_train_videos']} train videos are fewer than "
@@ -455,12 +475,10 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
                              check_split(train_list, test_list))
     arms = ([CEILING] if settings['ceiling'] else []) + settings['arms']
     per_seed = ab.run_seeds(
-        settings['seeds'], arms,
-        lambda seed: random_init_scores(seed, settings, args.work_dir,
-                                        args.device),
-        lambda arm, seed: train_and_evaluate(arm, seed, settings,
-                                             args.work_dir, args.device),
-        log)
+        settings['seeds'], arms, lambda seed: random_init_scores(
+            seed, settings, args.work_dir, args.device),
+        lambda arm, seed: train_and_evaluate(arm, seed, settings, args.
+                                             work_dir, args.device), log)
     table = write_results(args.work_dir, settings, per_seed,
                           time.perf_counter() - start)
     print(table)

@@ -2,8 +2,9 @@
 FAMEBlending, each scored on the original, static and background-swapped
 test videos (configs/fame/static_bias_demo.py).
 
-    python tools/analysis/static_bias_demo.py            # about 5 min on 2 CPU cores
-    python tools/analysis/static_bias_demo.py --pretrained work_dirs/pretrain_demo/epoch_320.pth
+    python tools/analysis/static_bias_demo.py  # about 5 min on 2 CPU cores
+    python tools/analysis/static_bias_demo.py --pretrained \
+        work_dirs/pretrain_demo/epoch_320.pth
 
 Steps (each an ordinary command of the README): make the static-bias sets
 (always remade, so a changed demo generator is picked up), train
@@ -41,8 +42,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         default=25,
         help='finetuning epochs (default 25, the configs\' budget; the lr '
         'steps stay at 60%% and 80%% of it)')
-    parser.add_argument('--seed', type=int, default=0,
-                        help='seed of the sets and of both trainings')
+    parser.add_argument(
+        '--seed',
+        type=int,
+        default=0,
+        help='seed of the sets and of both trainings')
     parser.add_argument(
         '--test-clips',
         type=int,
@@ -53,8 +57,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--reuse-checkpoints',
         action='store_true',
         help='skip the training of an arm whose work dir has a checkpoint')
-    parser.add_argument('--cfg-options', nargs='*', default=[],
-                        help='extra key=value overrides of both arms')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='*',
+        default=[],
+        help='extra key=value overrides of both arms')
     return parser.parse_args(argv)
 
 
@@ -68,49 +75,60 @@ def run(command: List[str]) -> None:
 
 def test_metrics(work_dir: str) -> Dict[str, float]:
     """The metrics of the last ``tools/test.py`` run in ``work_dir``."""
-    logs = sorted(glob.glob(osp.join(work_dir, '*', '*.json')),
-                  key=osp.getmtime)
+    logs = sorted(
+        glob.glob(osp.join(work_dir, '*', '*.json')), key=osp.getmtime)
     if not logs:
         raise RuntimeError(f'no test log (*/*.json) in {work_dir}')
     with open(logs[-1]) as f:
         lines = [json.loads(line) for line in f if line.strip()]
-    return {k.split('/')[-1]: v for k, v in lines[-1].items()
-            if k.startswith(('static_bias/', 'acc/'))}
+    return {
+        k.split('/')[-1]: v
+        for k, v in lines[-1].items() if k.startswith(('static_bias/', 'acc/'))
+    }
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
     args = parse_args(argv)
     python = sys.executable
     os.makedirs(osp.join(REPO, args.work_dir), exist_ok=True)
-    run([python, 'tools/data/make_static_bias_sets.py', '--config',
-         'configs/fame/static_bias_demo.py', '--seed', str(args.seed)])
+    run([
+        python, 'tools/data/make_static_bias_sets.py', '--config',
+        'configs/fame/static_bias_demo.py', '--seed',
+        str(args.seed)
+    ])
     results = {}
     for name, _ in ARMS:
         work_dir = osp.join(args.work_dir, name)
         milestones = [round(0.6 * args.epochs), round(0.8 * args.epochs)]
-        options = [f'pretrained={args.pretrained}',
-                   f'train_cfg.max_epochs={args.epochs}',
-                   f'train_cfg.val_interval={args.epochs + 1}',
-                   'param_scheduler.0.milestones=[{},{}]'.format(*milestones),
-                   f'param_scheduler.0.end={args.epochs}',
-                   f'randomness.seed={args.seed}'] + list(args.cfg_options)
+        options = [
+            f'pretrained={args.pretrained}',
+            f'train_cfg.max_epochs={args.epochs}',
+            f'train_cfg.val_interval={args.epochs + 1}',
+            'param_scheduler.0.milestones=[{},{}]'.format(*milestones),
+            f'param_scheduler.0.end={args.epochs}',
+            f'randomness.seed={args.seed}'
+        ] + list(args.cfg_options)
         last = osp.join(REPO, work_dir, 'last_checkpoint')
         if not (args.reuse_checkpoints and osp.isfile(last)):
-            run([python, 'tools/train.py', f'configs/fame/{name}.py',
-                 '--work-dir', work_dir, '--cfg-options'] + options)
+            run([
+                python, 'tools/train.py', f'configs/fame/{name}.py',
+                '--work-dir', work_dir, '--cfg-options'
+            ] + options)
         with open(last) as f:
             checkpoint = f.read().strip()  # the config's last epoch
-        run([python, 'tools/test.py', 'configs/fame/static_bias_demo.py',
-             checkpoint, '--work-dir', osp.join(work_dir, 'static_bias'),
-             '--cfg-options', 'test_dataloader.dataset.original.pipeline.1.'
-             f'num_clips={args.test_clips}'])
-        results[name] = test_metrics(
-            osp.join(REPO, work_dir, 'static_bias'))
+        run([
+            python, 'tools/test.py', 'configs/fame/static_bias_demo.py',
+            checkpoint, '--work-dir',
+            osp.join(work_dir, 'static_bias'), '--cfg-options',
+            'test_dataloader.dataset.original.pipeline.1.'
+            f'num_clips={args.test_clips}'
+        ])
+        results[name] = test_metrics(osp.join(REPO, work_dir, 'static_bias'))
     header = ('| finetuning | ' + ' | '.join(COLUMNS) + ' |\n|---|' +
               '---|' * len(COLUMNS))
     rows = [
-        f'| {label} (`{name}.py`) | ' +
-        ' | '.join(f'{results[name][c]:.3f}' for c in COLUMNS) + ' |'
+        f'| {label} (`{name}.py`) | ' + ' | '.join(f'{results[name][c]:.3f}'
+                                                   for c in COLUMNS) + ' |'
         for name, label in ARMS
     ]
     table = '\n'.join([header] + rows)

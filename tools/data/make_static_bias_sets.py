@@ -3,13 +3,16 @@ sets of a labelled mmaction2 video annotation file.
 
 From an annotation file::
 
-    python tools/data/make_static_bias_sets.py data/ucf101/ucf101_val_split_1_videos.txt \\
-        --data-prefix data/ucf101/videos --out-dir data/static_bias/ucf101_split_1
+    python tools/data/make_static_bias_sets.py \
+        data/ucf101/ucf101_val_split_1_videos.txt \\
+        --data-prefix data/ucf101/videos --out-dir \
+            data/static_bias/ucf101_split_1
 
 From a static-bias config (its ``test_dataloader.dataset.original`` and
 ``bias_root``; builds the demo data when needed)::
 
-    python tools/data/make_static_bias_sets.py --config configs/fame/static_bias_demo.py
+    python tools/data/make_static_bias_sets.py --config \
+        configs/fame/static_bias_demo.py
 
 Backgrounds come from a still frame of a video of another class (default) or
 from ``--background images --image-dir DIR``; foregrounds from FAME's
@@ -34,11 +37,15 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Write static and background-swapped versions of the '
         'videos of an mmaction2 annotation file (mp4 + annotation lists).')
-    parser.add_argument('ann_file', nargs='?',
-                        help='mmaction2 video annotation file '
-                        '("video label" lines)')
-    parser.add_argument('--data-prefix', default='',
-                        help='folder the video paths are relative to')
+    parser.add_argument(
+        'ann_file',
+        nargs='?',
+        help='mmaction2 video annotation file '
+        '("video label" lines)')
+    parser.add_argument(
+        '--data-prefix',
+        default='',
+        help='folder the video paths are relative to')
     parser.add_argument('--out-dir', help='output folder')
     parser.add_argument(
         '--config',
@@ -46,18 +53,28 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '(its original set and bias_root) or any dataset of annotation '
         'files (then give --out-dir)')
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--background', choices=('other_class', 'images'),
-                        default='other_class')
+    parser.add_argument(
+        '--background',
+        choices=('other_class', 'images'),
+        default='other_class')
     parser.add_argument('--image-dir', help='background images')
     parser.add_argument('--mask-dir', help='user foreground masks')
-    parser.add_argument('--beta', type=float, default=0.5,
-                        help="FAME's foreground fraction (default 0.5)")
-    parser.add_argument('--mask-window', type=int, default=16,
-                        help='frames per FAME mask (default 16)')
-    parser.add_argument('--static-from', choices=('original', 'swapped'),
-                        default='original',
-                        help='repeat a frame of the original video (default)'
-                        ' or of its swapped version (StillMix SCUFO)')
+    parser.add_argument(
+        '--beta',
+        type=float,
+        default=0.5,
+        help="FAME's foreground fraction (default 0.5)")
+    parser.add_argument(
+        '--mask-window',
+        type=int,
+        default=16,
+        help='frames per FAME mask (default 16)')
+    parser.add_argument(
+        '--static-from',
+        choices=('original', 'swapped'),
+        default='original',
+        help='repeat a frame of the original video (default)'
+        ' or of its swapped version (StillMix SCUFO)')
     args = parser.parse_args(argv)
     if bool(args.ann_file) == bool(args.config):
         parser.error('give an annotation file or --config (one of them)')

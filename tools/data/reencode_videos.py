@@ -56,8 +56,8 @@ from typing import Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
+sys.path.insert(0,
+                osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 from fame_mm.datasets.video_writer import write_video  # noqa: E402
 
 
@@ -67,25 +67,42 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('src_root', help='folder the annotation paths are in')
     parser.add_argument('dst_root', help='folder for the re-encoded videos')
     parser.add_argument(
-        '--out-ann', help='new annotation file (default: DST_ROOT/ the '
+        '--out-ann',
+        help='new annotation file (default: DST_ROOT/ the '
         'name of ANN_FILE)')
-    parser.add_argument('--gop', type=int, default=16,
-                        help='keyframe interval in frames (default 16)')
-    parser.add_argument('--short-side', type=int,
-                        help='scale videos down to this short side '
-                        '(default: keep the size)')
-    parser.add_argument('--halve-fps', action='store_true',
-                        help='keep every second frame (for stride-2 '
-                        'sampling, then read with frame_interval=1)')
-    parser.add_argument('--multiple-of', type=int, default=2,
-                        help='crop the centre to sides that are multiples '
-                        'of this (default 2)')
-    parser.add_argument('--crf', type=int, default=23,
-                        help='x264 quality, lower is better (default 23)')
-    parser.add_argument('--preset', default='veryfast',
-                        help='x264 preset (default veryfast)')
-    parser.add_argument('--workers', type=int, default=os.cpu_count() or 1,
-                        help='parallel processes (default: all cores)')
+    parser.add_argument(
+        '--gop',
+        type=int,
+        default=16,
+        help='keyframe interval in frames (default 16)')
+    parser.add_argument(
+        '--short-side',
+        type=int,
+        help='scale videos down to this short side '
+        '(default: keep the size)')
+    parser.add_argument(
+        '--halve-fps',
+        action='store_true',
+        help='keep every second frame (for stride-2 '
+        'sampling, then read with frame_interval=1)')
+    parser.add_argument(
+        '--multiple-of',
+        type=int,
+        default=2,
+        help='crop the centre to sides that are multiples '
+        'of this (default 2)')
+    parser.add_argument(
+        '--crf',
+        type=int,
+        default=23,
+        help='x264 quality, lower is better (default 23)')
+    parser.add_argument(
+        '--preset', default='veryfast', help='x264 preset (default veryfast)')
+    parser.add_argument(
+        '--workers',
+        type=int,
+        default=os.cpu_count() or 1,
+        help='parallel processes (default: all cores)')
     return parser.parse_args(argv)
 
 
@@ -95,8 +112,10 @@ def output_size(width: int, height: int,
     scale = 1.0
     if short_side is not None and min(width, height) > short_side:
         scale = short_side / min(width, height)
-    return (max(2, int(round(width * scale / 2)) * 2),
-            max(2, int(round(height * scale / 2)) * 2))
+    return (max(2,
+                int(round(width * scale / 2)) * 2),
+            max(2,
+                int(round(height * scale / 2)) * 2))
 
 
 def centre_crop(width: int, height: int,
@@ -112,8 +131,8 @@ def read_frames(container,
                 stream,
                 size: Tuple[int, int],
                 halve_fps: bool,
-                box: Optional[Tuple[int, int, int, int]] = None
-                ) -> Iterator[np.ndarray]:
+                box: Optional[Tuple[int, int, int,
+                                    int]] = None) -> Iterator[np.ndarray]:
     """RGB frames of ``stream`` at ``size``, every second one if halving,
     cropped to ``box`` ``(x, y, w, h)`` when given."""
     width, height = size
@@ -157,8 +176,15 @@ def reencode(src: str,
         counter = _Counter(
             read_frames(container, stream, size, halve_fps,
                         box if box[2:] != size else None))
-        write_video(dst, counter, fps=fps, codec='h264', gop=gop, crf=crf,
-                    preset=preset, size=(box[3], box[2], True))
+        write_video(
+            dst,
+            counter,
+            fps=fps,
+            codec='h264',
+            gop=gop,
+            crf=crf,
+            preset=preset,
+            size=(box[3], box[2], True))
     if counter.count == 0:
         os.remove(dst)
         raise ValueError('no frames decoded')
@@ -193,8 +219,8 @@ def process(task: tuple) -> Tuple[str, str, str]:
         return line, 'exists', ''
     os.makedirs(osp.dirname(dst), exist_ok=True)
     folder, name = osp.split(dst)
-    for stale in glob.glob(osp.join(glob.escape(folder),
-                                    f'.{glob.escape(name)}.*.part.mp4')):
+    for stale in glob.glob(
+            osp.join(glob.escape(folder), f'.{glob.escape(name)}.*.part.mp4')):
         os.remove(stale)  # left by a killed run
     try:
         frames = reencode(src, dst, **options)
@@ -219,10 +245,13 @@ def run(args: argparse.Namespace) -> dict:
     lines = read_annotations(args.ann_file)
     out_ann = args.out_ann or osp.join(args.dst_root,
                                        osp.basename(args.ann_file))
-    options = dict(gop=args.gop, short_side=args.short_side,
-                   multiple_of=args.multiple_of,
-                   halve_fps=args.halve_fps, crf=args.crf,
-                   preset=args.preset)
+    options = dict(
+        gop=args.gop,
+        short_side=args.short_side,
+        multiple_of=args.multiple_of,
+        halve_fps=args.halve_fps,
+        crf=args.crf,
+        preset=args.preset)
     tasks = []
     for line in lines:
         rel_path = line.split()[0]
@@ -241,8 +270,7 @@ def run(args: argparse.Namespace) -> dict:
             continue
         summary[status].append(line)
         parts = line.split(maxsplit=1)
-        kept.append(' '.join([osp.splitext(parts[0])[0] + '.mp4'] +
-                             parts[1:]))
+        kept.append(' '.join([osp.splitext(parts[0])[0] + '.mp4'] + parts[1:]))
     os.makedirs(osp.dirname(osp.abspath(out_ann)), exist_ok=True)
     with open(out_ann, 'w') as f:
         f.write(''.join(line + '\n' for line in kept))

@@ -21,7 +21,8 @@ train_pipeline_8x32 = [_base_._init, _sample_8x32, _base_._decode] + [
     dict(type='Resize', scale=(224, 224), keep_ratio=False), _base_._flip
 ] + _base_._pack
 val_pipeline_8x32 = [
-    _base_._init, dict(_sample_8x32, test_mode=True), _base_._decode
+    _base_._init,
+    dict(_sample_8x32, test_mode=True), _base_._decode
 ] + _base_._centre_224 + _base_._pack
 
 _files = dict(data_prefix=dict(video=data_root))

@@ -11,8 +11,8 @@ bias_num_families = 8  # one background family per class
 # generator ties the family with probability c and otherwise draws it
 # uniformly (so it may match by chance): rate = c + (1 - c) / families.
 background_bias = 0.9
-bias_correlation = (background_bias - 1 / bias_num_families) / (
-    1 - 1 / bias_num_families)
+bias_correlation = (background_bias -
+                    1 / bias_num_families) / (1 - 1 / bias_num_families)
 # 16-frame videos: the motion spans the whole video, so an 8-frame clip at
 # stride 2 sees the object move about 2.5 px per frame at 32^2 (with 32
 # frames it moved half as far and a supervised model stayed below 0.5).

@@ -33,8 +33,10 @@ demo_clip_transforms = [
         type='RandomResizedCrop',
         area_range=(0.2, 1.0),
         aspect_ratio_range=(3 / 4, 4 / 3)),
-    dict(type='Resize', scale=(demo_crop_size, demo_crop_size),
-         keep_ratio=False),
+    dict(
+        type='Resize',
+        scale=(demo_crop_size, demo_crop_size),
+        keep_ratio=False),
 ]
 demo_two_clip_pipeline = [
     dict(type='CheckedDecordInit', max_frame_pixels=_max_frame_pixels),
@@ -57,8 +59,10 @@ demo_train_pipeline = [
 # the videos have 16 frames).
 _demo_eval_tail = [
     dict(type='CheckedDecordDecode'),
-    dict(type='Resize', scale=(demo_crop_size, demo_crop_size),
-         keep_ratio=False),
+    dict(
+        type='Resize',
+        scale=(demo_crop_size, demo_crop_size),
+        keep_ratio=False),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs'),
 ]

@@ -33,8 +33,10 @@ real_clip_transforms = [
         type='RandomResizedCrop',
         area_range=(0.2, 1.0),
         aspect_ratio_range=(3 / 4, 4 / 3)),
-    dict(type='Resize', scale=(real_clip_size, real_clip_size),
-         keep_ratio=False),
+    dict(
+        type='Resize',
+        scale=(real_clip_size, real_clip_size),
+        keep_ratio=False),
     dict(type='Flip', flip_ratio=0.5),
 ]
 real_two_clip_pipeline = [

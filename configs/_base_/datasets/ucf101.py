@@ -37,12 +37,14 @@ _centre_112 = [
 ]
 
 train_pipeline = _train_clip + [
-    _crop, dict(type='Resize', scale=(224, 224), keep_ratio=False), _flip
+    _crop,
+    dict(type='Resize', scale=(224, 224), keep_ratio=False), _flip
 ] + _pack
 val_pipeline = _val_clip + _centre_224 + _pack
 test_pipeline = _test_clip + _centre_224 + _pack
 train_pipeline_112 = _train_clip + [
-    _crop, dict(type='Resize', scale=(112, 112), keep_ratio=False), _flip
+    _crop,
+    dict(type='Resize', scale=(112, 112), keep_ratio=False), _flip
 ] + _pack
 val_pipeline_112 = _val_clip + _centre_112 + _pack
 test_pipeline_112 = _test_clip + _centre_112 + _pack

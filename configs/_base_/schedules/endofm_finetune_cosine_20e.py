@@ -10,7 +10,7 @@ param_scheduler = [
     dict(type='CosineAnnealingLR', eta_min=0, by_epoch=True, begin=0)
 ]
 optim_wrapper = dict(
-    optimizer=dict(type='SGD', lr=0.001 * 4 / 256, momentum=0.9,
-                   weight_decay=0.0),
+    optimizer=dict(
+        type='SGD', lr=0.001 * 4 / 256, momentum=0.9, weight_decay=0.0),
     clip_grad=None)
 auto_scale_lr = dict(enable=False, base_batch_size=4)

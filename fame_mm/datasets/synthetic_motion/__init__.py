@@ -5,16 +5,14 @@
   files), cached and process-safe.
 """
 from .generate import LOCK_FILENAME, generate_motion_dataset
-# _split_seed: tools/analysis/fame_mask_quality.py re-renders a split's videos.
 from .render import (BACKGROUND_FAMILIES, GENERATOR_VERSION, MOTION_CLASSES,
-                     OBJECT_SHAPES, _split_seed, appearance_seed,
-                     label_correlation_for_rate,
-                     render_background, render_motion_sample,
-                     render_motion_video)
+                     OBJECT_SHAPES, appearance_seed,
+                     label_correlation_for_rate, render_background,
+                     render_motion_sample, render_motion_video, split_seed)
 
 __all__ = [
     'MOTION_CLASSES', 'BACKGROUND_FAMILIES', 'OBJECT_SHAPES',
     'GENERATOR_VERSION', 'LOCK_FILENAME', 'render_background',
     'render_motion_sample', 'render_motion_video', 'generate_motion_dataset',
-    'label_correlation_for_rate', 'appearance_seed'
+    'label_correlation_for_rate', 'appearance_seed', 'split_seed'
 ]

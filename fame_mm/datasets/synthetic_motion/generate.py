@@ -7,7 +7,6 @@ an mmaction2 annotation file and a meta file. Generation is cached (a split
 is written once per set of arguments) and process-safe (an ``fcntl`` lock).
 """
 from __future__ import annotations
-
 import json
 import os
 import re
@@ -18,8 +17,8 @@ from mmengine.utils import ProgressBar
 
 from ..video_writer import write_video
 from .render import (BACKGROUND_FAMILIES, GENERATOR_VERSION, MOTION_CLASSES,
-                     _assign, _check_size, _split_seed, appearance_seed,
-                     render_motion_video)
+                     _assign, _check_size, appearance_seed,
+                     render_motion_video, split_seed)
 
 try:  # POSIX only; without it concurrent callers are not serialised.
     import fcntl
@@ -78,23 +77,24 @@ def _remove_stale_videos(video_dir: str, split: str, keep: set) -> None:
 
 def _write_videos(video_dir: str, names: list[str],
                   assignment: list[tuple[int, int, Optional[int],
-                                         Optional[int]]],
-                  video_seed: int,
+                                         Optional[int]]], video_seed: int,
                   args: dict) -> list[dict]:
     """Render and write every video of a split; returns the meta entries."""
-    print(f'Writing {len(names)} generated videos ({args["split"]}) to '
-          f'{video_dir} (first use only)', file=sys.stderr)
+    print(
+        f'Writing {len(names)} generated videos ({args["split"]}) to '
+        f'{video_dir} (first use only)',
+        file=sys.stderr)
     # On stderr: stdout stays free for the callers' own output.
     progress = ProgressBar(len(names), file=sys.stderr)
     videos = []
     looks_seed = appearance_seed(args['seed'])
-    for index, (name, (label, family, appearance, look)) in enumerate(
-            zip(names, assignment)):
+    for index, (name, (label, family, appearance,
+                       look)) in enumerate(zip(names, assignment)):
         frames = render_motion_video(
             index, label, family, video_seed, args['num_frames'],
-            args['height'], args['width'],
-            None if appearance is None else (looks_seed, appearance),
-            None if look is None else (looks_seed, look))
+            args['height'], args['width'], None if appearance is None else
+            (looks_seed, appearance), None if look is None else
+            (looks_seed, look))
         # Under a temporary name first: a partial video never looks final.
         tmp = os.path.join(video_dir, f'.{name[:-4]}.tmp{os.getpid()}.mp4')
         write_video(tmp, frames, fps=args['fps'], codec='mp4v')
@@ -112,8 +112,7 @@ def _write_videos(video_dir: str, names: list[str],
     return videos
 
 
-def _generate(out_dir: str, ann_file: str, meta_file: str,
-              args: dict) -> None:
+def _generate(out_dir: str, ann_file: str, meta_file: str, args: dict) -> None:
     """Write every file of one split; called with the lock held."""
     split = args['split']
     video_dir = os.path.join(out_dir, 'videos')
@@ -126,7 +125,7 @@ def _generate(out_dir: str, ann_file: str, meta_file: str,
     digits = max(5, len(str(num_videos - 1)))
     names = [f'{split}_{i:0{digits}d}.mp4' for i in range(num_videos)]
     _remove_stale_videos(video_dir, split, set(names))
-    video_seed = _split_seed(args['seed'], split)
+    video_seed = split_seed(args['seed'], split)
     assignment = _assign(video_seed, num_videos, args['num_classes'],
                          args['num_background_families'],
                          args['background_label_correlation'],

@@ -16,18 +16,17 @@ textured background. The label is the motion pattern (see
   shrinks linearly in time by a factor of about 3 (its texture scales too).
 
 Backgrounds come from :data:`BACKGROUND_FAMILIES` (stripes, checkerboard,
-blobs, gradient, rings, dots, plaid, waves); each family has a distinct structure with
-random colours, scale, orientation and phase. ``background_label_correlation``
-ties the family to the label (``family = label % num_background_families``)
-with that probability, so that a model can "cheat" from the background; 0
-means independent.
+blobs, gradient, rings, dots, plaid, waves); each family has a distinct
+structure with random colours, scale, orientation and phase.
+``background_label_correlation`` ties the family to the label
+(``family = label % num_background_families``) with that probability, so
+that a model can "cheat" from the background; 0 means independent.
 
 Rendering is pure numpy and deterministic: the same arguments give
 byte-identical frames. Writing the videos to disk is
 :mod:`fame_mm.datasets.synthetic_motion.generate`.
 """
 from __future__ import annotations
-
 import colorsys
 import hashlib
 from typing import Any, Optional
@@ -37,13 +36,11 @@ import numpy as np
 __all__ = [
     'MOTION_CLASSES', 'BACKGROUND_FAMILIES', 'OBJECT_SHAPES',
     'GENERATOR_VERSION', 'render_background', 'render_motion_sample',
-    'appearance_seed',
-    'render_motion_video', 'label_correlation_for_rate'
+    'appearance_seed', 'render_motion_video', 'label_correlation_for_rate'
 ]
 
-MOTION_CLASSES: tuple[str, ...] = ('left', 'right', 'up', 'down',
-                                   'clockwise', 'counterclockwise',
-                                   'zoom_in', 'zoom_out')
+MOTION_CLASSES: tuple[str, ...] = ('left', 'right', 'up', 'down', 'clockwise',
+                                   'counterclockwise', 'zoom_in', 'zoom_out')
 BACKGROUND_FAMILIES: tuple[str, ...] = ('stripes', 'checkerboard', 'blobs',
                                         'gradient', 'rings', 'dots', 'plaid',
                                         'waves')
@@ -124,8 +121,8 @@ def _smooth_noise(rng: np.random.Generator, height: int, width: int,
     ty = (ty * ty * (3 - 2 * ty))[:, None]  # smoothstep
     tx = (tx * tx * (3 - 2 * tx))[None, :]
     top = lattice[y0][:, x0] * (1 - tx) + lattice[y0][:, x0 + 1] * tx
-    bottom = (lattice[y0 + 1][:, x0] * (1 - tx) +
-              lattice[y0 + 1][:, x0 + 1] * tx)
+    bottom = (
+        lattice[y0 + 1][:, x0] * (1 - tx) + lattice[y0 + 1][:, x0 + 1] * tx)
     return top + (bottom - top) * ty
 
 
@@ -167,8 +164,7 @@ def _bg_checkerboard(rng: np.random.Generator, height: int,
     return _mix(c1, c2, _soft(checker, 6.0))
 
 
-def _bg_blobs(rng: np.random.Generator, height: int,
-              width: int) -> np.ndarray:
+def _bg_blobs(rng: np.random.Generator, height: int, width: int) -> np.ndarray:
     cells = int(rng.integers(3, 7))
     n1 = _smooth_noise(rng, height, width, cells)
     n2 = _smooth_noise(rng, height, width, cells + 2)
@@ -189,8 +185,7 @@ def _bg_gradient(rng: np.random.Generator, height: int,
     return _mix(c1, c2, u**gamma)
 
 
-def _bg_rings(rng: np.random.Generator, height: int,
-              width: int) -> np.ndarray:
+def _bg_rings(rng: np.random.Generator, height: int, width: int) -> np.ndarray:
     ys, xs = _grid(height, width)
     cx = rng.uniform(-0.3, 1.3) * width
     cy = rng.uniform(-0.3, 1.3) * height
@@ -201,8 +196,7 @@ def _bg_rings(rng: np.random.Generator, height: int,
     return _mix(c1, c2, _soft(np.sin(2 * np.pi * r / period + phase)))
 
 
-def _bg_dots(rng: np.random.Generator, height: int,
-             width: int) -> np.ndarray:
+def _bg_dots(rng: np.random.Generator, height: int, width: int) -> np.ndarray:
     ys, xs = _grid(height, width)
     spacing = rng.uniform(0.14, 0.24) * min(height, width)
     radius = rng.uniform(0.2, 0.35) * spacing
@@ -216,8 +210,7 @@ def _bg_dots(rng: np.random.Generator, height: int,
     return _mix(c1, c2, np.clip(radius - dist + 0.5, 0.0, 1.0))
 
 
-def _bg_plaid(rng: np.random.Generator, height: int,
-              width: int) -> np.ndarray:
+def _bg_plaid(rng: np.random.Generator, height: int, width: int) -> np.ndarray:
     ys, xs = _grid(height, width)
     u, v = _rotated(xs, ys, np.deg2rad(rng.uniform(-15, 15)))
     size = min(height, width)
@@ -231,12 +224,11 @@ def _bg_plaid(rng: np.random.Generator, height: int,
     c1, c2 = _colour_pair(rng)
     c3 = _hsv(rng.random(), rng.uniform(0.3, 0.8), rng.uniform(0.3, 0.9))
     out = _mix(c1, c2, bands[0])
-    return _mix(np.zeros(3, np.float32), c3, bands[1]) * 0.5 + out * (
-        1.0 - 0.5 * bands[1][..., None])
+    return _mix(np.zeros(3, np.float32), c3,
+                bands[1]) * 0.5 + out * (1.0 - 0.5 * bands[1][..., None])
 
 
-def _bg_waves(rng: np.random.Generator, height: int,
-              width: int) -> np.ndarray:
+def _bg_waves(rng: np.random.Generator, height: int, width: int) -> np.ndarray:
     ys, xs = _grid(height, width)
     u, v = _rotated(xs, ys, rng.uniform(0, np.pi))
     size = min(height, width)
@@ -445,14 +437,14 @@ def _trajectory(rng: np.random.Generator, label: int, num_frames: int,
 
 
 def _object_and_motion_rng(
-        index: int, seed: int, looks_seed: int, looks_index: int,
-        bg_mean: np.ndarray, size: int, shared_appearance: bool,
-        object_look: Optional[tuple[int, int]]
+    index: int, seed: int, looks_seed: int, looks_index: int,
+    bg_mean: np.ndarray, size: int, shared_appearance: bool,
+    object_look: Optional[tuple[int, int]]
 ) -> tuple[dict[str, Any], np.random.Generator]:
     """The object's look and the generator its motion is drawn from."""
     if object_look is not None:
-        look_rng = _rng(int(object_look[0]), int(object_look[1]),
-                        _STREAM_OBJECT_LOOK)
+        look_rng = _rng(
+            int(object_look[0]), int(object_look[1]), _STREAM_OBJECT_LOOK)
         obj = _sample_object(look_rng, _REFERENCE_BACKGROUND, float(size))
         obj['rim'] = _rim_colour(bg_mean)
         return obj, _rng(seed, index, _STREAM_MOTION)
@@ -464,15 +456,15 @@ def _object_and_motion_rng(
 
 
 def render_motion_sample(
-        index: int,
-        label: int,
-        background_family: int,
-        seed: int,
-        num_frames: int,
-        height: int,
-        width: int,
-        appearance: Optional[tuple[int, int]] = None,
-        object_look: Optional[tuple[int, int]] = None
+    index: int,
+    label: int,
+    background_family: int,
+    seed: int,
+    num_frames: int,
+    height: int,
+    width: int,
+    appearance: Optional[tuple[int, int]] = None,
+    object_look: Optional[tuple[int, int]] = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Render one video together with the object's coverage.
 
@@ -512,15 +504,15 @@ def render_motion_sample(
     _check_size(height, width)
     if appearance is not None and object_look is not None:
         raise ValueError('give appearance or object_look, not both')
-    looks_seed, looks_index = (seed, index) if appearance is None else (
-        int(appearance[0]), int(appearance[1]))
-    bg = _background_float(looks_index, background_family, looks_seed,
-                           height, width)
+    looks_seed, looks_index = (seed, index) if appearance is None else (int(
+        appearance[0]), int(appearance[1]))
+    bg = _background_float(looks_index, background_family, looks_seed, height,
+                           width)
     bg_q = np.rint(bg)  # quantised once: equals render_background
     bg_mean = bg.reshape(-1, 3).mean(0)
     obj, rng = _object_and_motion_rng(index, seed, looks_seed, looks_index,
-                                      bg_mean, min(height, width),
-                                      appearance is not None, object_look)
+                                      bg_mean, min(height, width), appearance
+                                      is not None, object_look)
     centre, scale = _trajectory(rng, label, num_frames, height, width,
                                 obj['radius'])
 
@@ -556,16 +548,16 @@ def render_motion_sample(
     return frames, alpha
 
 
-def render_motion_video(
-        index: int,
-        label: int,
-        background_family: int,
-        seed: int,
-        num_frames: int,
-        height: int,
-        width: int,
-        appearance: Optional[tuple[int, int]] = None,
-        object_look: Optional[tuple[int, int]] = None) -> np.ndarray:
+def render_motion_video(index: int,
+                        label: int,
+                        background_family: int,
+                        seed: int,
+                        num_frames: int,
+                        height: int,
+                        width: int,
+                        appearance: Optional[tuple[int, int]] = None,
+                        object_look: Optional[tuple[int, int]] = None
+                        ) -> np.ndarray:
     """Render one synthetic motion video.
 
     Arguments as in :func:`render_motion_sample`, which also returns the
@@ -580,7 +572,7 @@ def render_motion_video(
 
 
 # --- labels and background families of a split ---
-def _split_seed(seed: int, split: str) -> int:
+def split_seed(seed: int, split: str) -> int:
     """Per-split video seed (63 bits), the same in every process."""
     text = f'fame_mm.synthetic_motion:{int(seed)}:{split}'
     digest = hashlib.sha256(text.encode()).digest()
@@ -589,7 +581,7 @@ def _split_seed(seed: int, split: str) -> int:
 
 def appearance_seed(seed: int) -> int:
     """Seed of the shared appearances (63 bits): the same for every split."""
-    return _split_seed(seed, ':appearance')
+    return split_seed(seed, ':appearance')
 
 
 def _assign(

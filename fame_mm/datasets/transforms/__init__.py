@@ -1,5 +1,6 @@
 from .cached_video_frames import CachedVideoDecode, CachedVideoInit
-from .checked_decord import CheckedDecordDecode, CheckedDecordInit, VideoReadError
+from .checked_decord import (CheckedDecordDecode, CheckedDecordInit,
+                             VideoReadError)
 from .checked_video_decode import CheckedVideoDecode, CheckedVideoInit
 from .clipwise_transforms import ClipwiseTransforms
 from .pack_frame_indices import PackFrameIndices

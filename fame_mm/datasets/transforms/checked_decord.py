@@ -13,7 +13,6 @@ _REENCODE_HINT = ('Re-encode it (for example `ffmpeg -i IN -c:v libx264 '
                   '-pix_fmt yuv420p OUT.mp4`) or remove it from the '
                   'annotation file.')
 
-
 # decord 0.6 returns mis-shaped frames, then fails with "DECORDArrayCopyFromTo:
 # The size must exactly match", for frames narrower than this (measured: 24
 # pixels fail, 32 work, whatever the height).
@@ -94,7 +93,8 @@ class CheckedDecordInit(DecordInit):
             ``num_threads``).
     """
 
-    def __init__(self, max_frame_pixels: Optional[int] = None,
+    def __init__(self,
+                 max_frame_pixels: Optional[int] = None,
                  **kwargs) -> None:
         super().__init__(**kwargs)
         self.max_frame_pixels = max_frame_pixels

@@ -48,8 +48,8 @@ class CheckedVideoInit(BaseTransform):
                 f'CheckedVideoInit(backend={self.backend!r}) needs its '
                 f'package ({err}); see requirements/runtime.txt') from err
         except Exception as err:
-            if isinstance(err, FileNotFoundError) or (
-                    'No such file' in str(err)):
+            if isinstance(err, FileNotFoundError) or ('No such file'
+                                                      in str(err)):
                 raise VideoReadError(
                     f'Video file not found: {filename}. Check `data_root`, '
                     '`data_prefix` and the paths in the annotation file.'

@@ -40,8 +40,9 @@ class ClipwiseTransforms(BaseTransform):
         clip_frames = []
         for clip_index in range(num_clips):
             clip_results = copy.copy(results)
-            clip_results['imgs'] = list(
-                frames[clip_index * clip_len:(clip_index + 1) * clip_len])
+            clip_results['imgs'] = list(frames[clip_index *
+                                               clip_len:(clip_index + 1) *
+                                               clip_len])
             clip_results['num_clips'] = 1
             clip_results = self.clip_pipeline(clip_results)
             clip_frames.append(clip_results['imgs'])

@@ -32,8 +32,9 @@ class PackFrameIndices(BaseTransform):
         if 'label' in results:
             data_sample.set_gt_label(results['label'])
         data_sample.set_metainfo(
-            dict(filename=results['filename'],
-                 num_clips=results['num_clips'],
-                 clip_len=results['clip_len']))
+            dict(
+                filename=results['filename'],
+                num_clips=results['num_clips'],
+                clip_len=results['clip_len']))
         inds = np.asarray(results['frame_inds'], dtype=np.int64).reshape(-1)
         return dict(inputs=torch.from_numpy(inds), data_samples=data_sample)

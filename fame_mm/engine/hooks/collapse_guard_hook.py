@@ -161,8 +161,8 @@ class CollapseGuardHook(Hook):
         history = runner.message_hub.log_scalars.get(f'train/{self.key}')
         if history is None:
             return None
-        value = torch.tensor(float(history.mean(self.interval)),
-                             dtype=torch.float64)
+        value = torch.tensor(
+            float(history.mean(self.interval)), dtype=torch.float64)
         all_reduce(value, op='mean')
         return float(value)
 
@@ -182,8 +182,8 @@ class CollapseGuardHook(Hook):
     def _stop_message(self, runner, value: float) -> str:
         latest = find_latest_checkpoint(runner.work_dir)
         saved = (f'The last checkpoint is {latest}; the weights of this '
-                 'iteration were not saved.' if latest else
-                 'No checkpoint was saved before it.')
+                 'iteration were not saved.'
+                 if latest else 'No checkpoint was saved before it.')
         return (f'{self._message(runner, value)} Training stopped '
                 f'(CollapseGuardHook stop=True). {saved}')
 

@@ -104,8 +104,12 @@ class FAMEVisualizationHook(Hook):
         shift = torch.arange(len(clips), device=clips.device).roll(1)
         result = self._fame.intermediates(clips, batch_permutation=shift)
         image = visualizer.draw_fame_batch(
-            clips, result, self._fame, self._names(data_batch, len(clips)),
-            frames_shown=self.frames_shown, scale=self.scale,
+            clips,
+            result,
+            self._fame,
+            self._names(data_batch, len(clips)),
+            frames_shown=self.frames_shown,
+            scale=self.scale,
             title=f'iteration {step}, epoch {runner.epoch + 1}')
         runner.visualizer.add_image(IMAGE_NAME, image, step=step)
 
@@ -113,7 +117,9 @@ class FAMEVisualizationHook(Hook):
     def _names(data_batch: Optional[dict], count: int) -> List[str]:
         """Base names of the first ``count`` samples' files, if they have."""
         samples = list((data_batch or {}).get('data_samples') or [])
-        names = [osp.basename(s.metainfo.get('filename', '')) for s in
-                 samples[:count]]
+        names = [
+            osp.basename(s.metainfo.get('filename', ''))
+            for s in samples[:count]
+        ]
         names += [''] * (count - len(names))
         return [name or f'sample {i}' for i, name in enumerate(names)]

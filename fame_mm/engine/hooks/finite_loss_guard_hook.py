@@ -55,7 +55,8 @@ class FiniteLossGuardHook(Hook):
         if not outputs or not self.every_n_train_iters(runner, self.interval):
             return
         values = {
-            name: float(value) for name, value in outputs.items()
+            name: float(value)
+            for name, value in outputs.items()
             if 'loss' in name and (isinstance(value, (int, float)) or (
                 isinstance(value, torch.Tensor) and value.numel() == 1))
         }
@@ -65,8 +66,8 @@ class FiniteLossGuardHook(Hook):
             raise NonFiniteLossError(
                 f'Non-finite loss at iteration {runner.iter + 1} (epoch '
                 f'{runner.epoch + 1}): {losses}. Training stopped; the '
-                'weights updated from it were not saved. '
-                + self._last_good_checkpoint(runner))
+                'weights updated from it were not saved. ' +
+                self._last_good_checkpoint(runner))
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         """Refuse to write non-finite weights."""
@@ -77,5 +78,5 @@ class FiniteLossGuardHook(Hook):
                 raise NonFiniteLossError(
                     f'Weight {name} is NaN or infinite at iteration '
                     f'{runner.iter} (epoch {runner.epoch}); the checkpoint '
-                    'was not written and training stopped. '
-                    + self._last_good_checkpoint(runner))
+                    'was not written and training stopped. ' +
+                    self._last_good_checkpoint(runner))

@@ -95,8 +95,9 @@ class KNNMonitorHook(Hook):
 
     def _log(self, runner: Runner, when: str, step: int) -> None:
         scores = self.evaluate(runner)
-        runner.logger.info(f'KNNMonitorHook ({when}): ' + ', '.join(
-            f'{name} {value:.4f}' for name, value in scores.items()))
+        runner.logger.info(f'KNNMonitorHook ({when}): ' +
+                           ', '.join(f'{name} {value:.4f}'
+                                     for name, value in scores.items()))
         runner.visualizer.add_scalars(scores, step=step)
 
     def before_train(self, runner: Runner) -> None:

@@ -6,8 +6,8 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from torch import nn
 
-from fame_mm.models.utils.backbone_checkpoint import (
-    BACKBONE_PREFIX, load_backbone_weights, matching_backbone_tensors)
+from fame_mm.models.utils import backbone_checkpoint
+from fame_mm.models.utils.backbone_checkpoint import BACKBONE_PREFIX
 
 
 def _unwrap(model: nn.Module) -> nn.Module:
@@ -59,8 +59,8 @@ class PretrainedBackboneHook(Hook):
             runner.logger.info('pretrained=None: the backbone starts from '
                                'a random initialisation.')
             return
-        load_backbone_weights(model.backbone, checkpoint, self.prefix,
-                              runner.logger)
+        backbone_checkpoint.load_backbone_weights(model.backbone, checkpoint,
+                                                  self.prefix, runner.logger)
 
     def before_train(self, runner) -> None:
         """Load the pretrained backbone for a fresh training run."""
@@ -100,8 +100,8 @@ class PretrainedBackboneHook(Hook):
         source = runner.cfg.get('load_from') or 'the resumed checkpoint'
         model = _unwrap(runner.model)
         matching = len(
-            matching_backbone_tensors(state_dict, model.backbone, source,
-                                      self.prefix))
+            backbone_checkpoint.matching_backbone_tensors(
+                state_dict, model.backbone, source, self.prefix))
         total = len(model.backbone.state_dict())
         model_keys = set(model.state_dict())
         foreign = [name for name in state_dict if name not in model_keys]

@@ -66,8 +66,8 @@ class CheckpointLimits:
             max_depth=_env_number(MAX_DEPTH_ENV, DEFAULT_MAX_DEPTH, int),
             max_elements=_env_number(MAX_ELEMENTS_ENV, DEFAULT_MAX_ELEMENTS,
                                      int),
-            max_expansion=_env_number(MAX_EXPANSION_ENV,
-                                      DEFAULT_MAX_EXPANSION, float))
+            max_expansion=_env_number(MAX_EXPANSION_ENV, DEFAULT_MAX_EXPANSION,
+                                      float))
 
 
 def _env_number(name: str, default: Any, kind: type) -> Any:
@@ -124,21 +124,20 @@ class _Walk:
         if self.elements > self.limits.max_elements:
             raise CheckpointStructureError(
                 f'more than {self.limits.max_elements} elements (tensor and '
-                f'array elements plus container items; reached at {path}). '
-                + _raise_hint(MAX_ELEMENTS_ENV, 4 * self.limits.max_elements))
+                f'array elements plus container items; reached at {path}). ' +
+                _raise_hint(MAX_ELEMENTS_ENV, 4 * self.limits.max_elements))
 
     def _tensor(self, tensor: torch.Tensor, path: str) -> None:
         materialised, stored = tensor_bytes(tensor)
-        limit = max(self.limits.max_expansion * stored,
-                    EXPANSION_FLOOR_BYTES)
+        limit = max(self.limits.max_expansion * stored, EXPANSION_FLOOR_BYTES)
         if materialised > limit:
             raise CheckpointStructureError(
                 f'tensor {path} of shape {tuple(tensor.shape)} and stride '
                 f'{tensor.stride()} is a view of {stored} stored bytes that '
                 f'materialises {materialised} bytes (more than '
-                f'{self.limits.max_expansion:g} times). '
-                + _raise_hint(MAX_EXPANSION_ENV,
-                              2 * materialised / max(stored, 1)))
+                f'{self.limits.max_expansion:g} times). ' +
+                _raise_hint(MAX_EXPANSION_ENV, 2 * materialised /
+                            max(stored, 1)))
         self.tensor_bytes += materialised
         self._count(tensor.numel(), path)
 
@@ -167,8 +166,8 @@ class _Walk:
             key, item = child
             item_path = f'{path}[{key!r}]'
             if id(item) in self.height:
-                self._check_depth(len(stack) + self.height[id(item)],
-                                  item_path)
+                self._check_depth(
+                    len(stack) + self.height[id(item)], item_path)
             elif id(item) in self.open:
                 raise CheckpointStructureError(
                     f'{item_path} contains itself (a reference cycle)')
@@ -201,8 +200,8 @@ class _Walk:
         if depth > self.limits.max_depth:
             raise CheckpointStructureError(
                 f'containers nested more than {self.limits.max_depth} '
-                f'levels deep (at {path[:200]}...). '
-                + _raise_hint(MAX_DEPTH_ENV, 2 * self.limits.max_depth))
+                f'levels deep (at {path[:200]}...). ' +
+                _raise_hint(MAX_DEPTH_ENV, 2 * self.limits.max_depth))
 
     def check_total(self) -> None:
         limit = max(self.limits.max_expansion * self.file_bytes,
@@ -211,10 +210,9 @@ class _Walk:
             raise CheckpointStructureError(
                 f'its tensors materialise {self.tensor_bytes} bytes from a '
                 f'{self.file_bytes}-byte file (more than '
-                f'{self.limits.max_expansion:g} times). '
-                + _raise_hint(MAX_EXPANSION_ENV,
-                              2 * self.tensor_bytes / max(self.file_bytes,
-                                                          1)))
+                f'{self.limits.max_expansion:g} times). ' +
+                _raise_hint(MAX_EXPANSION_ENV, 2 * self.tensor_bytes /
+                            max(self.file_bytes, 1)))
 
 
 def check_checkpoint_structure(loaded: Any,

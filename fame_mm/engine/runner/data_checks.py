@@ -17,8 +17,8 @@ def _label_bound_datasets(node: Any) -> Iterator[dict]:
     kind = node.get('type')
     if isinstance(kind, str):
         kind = DATASETS.get(kind)
-    if (isinstance(kind, type) and getattr(kind, 'num_classes_bounds_labels',
-                                           False)
+    if (isinstance(kind, type)
+            and getattr(kind, 'num_classes_bounds_labels', False)
             and 'num_classes' not in node):
         yield node
     for value in node.values():
@@ -65,8 +65,9 @@ def empty_epoch_message(dataloader: Any, world_size: int) -> Optional[str]:
     dataset = dataloader.dataset
     source = getattr(dataset, 'ann_file', None) or type(dataset).__name__
     batch_size = _batch_size(dataloader)
-    drop_last = getattr(getattr(dataloader, 'batch_sampler', None),
-                        'drop_last', getattr(dataloader, 'drop_last', None))
+    drop_last = getattr(
+        getattr(dataloader, 'batch_sampler', None), 'drop_last',
+        getattr(dataloader, 'drop_last', None))
     fits = max(1, len(dataset) // max(world_size, 1))
     return (f'The training data gives no iteration per epoch: '
             f'{len(dataset)} videos ({source}) for batch_size {batch_size} '

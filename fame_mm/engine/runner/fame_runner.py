@@ -70,15 +70,15 @@ _STOCK_CHECKPOINT_HOOKS = ('CheckpointHook', 'mmengine.CheckpointHook',
 
 
 def with_safe_checkpoint_hook(
-        hooks: Optional[Dict[str, Union[dict, Hook, None]]]
+    hooks: Optional[Dict[str, Union[dict, Hook, None]]]
 ) -> Dict[str, Union[dict, Hook, None]]:
     """``default_hooks`` with a plain ``CheckpointHook`` config (or
     mmengine's default one) turned into :class:`SafeCheckpointHook`."""
     hooks = dict(hooks or {})
-    checkpoint = hooks.get('checkpoint', dict(type='CheckpointHook',
-                                              interval=1))
-    if isinstance(checkpoint, dict) and checkpoint.get(
-            'type') in _STOCK_CHECKPOINT_HOOKS:
+    checkpoint = hooks.get('checkpoint',
+                           dict(type='CheckpointHook', interval=1))
+    if isinstance(checkpoint,
+                  dict) and checkpoint.get('type') in _STOCK_CHECKPOINT_HOOKS:
         hooks['checkpoint'] = dict(checkpoint, type=SafeCheckpointHook)
     return hooks
 
@@ -143,10 +143,10 @@ class FameRunner(Runner):
                 raise EmptyEpochError(message)
         return super().train()
 
-    def register_default_hooks(
-            self,
-            hooks: Optional[Dict[str, Union[dict, Hook, None]]] = None
-    ) -> None:
+    def register_default_hooks(self,
+                               hooks: Optional[Dict[str, Union[dict, Hook,
+                                                               None]]] = None
+                               ) -> None:
         """mmengine's default hooks, with :class:`SafeCheckpointHook` for a
         plain ``CheckpointHook`` (old checkpoints removed after the new one
         is complete)."""
@@ -228,17 +228,18 @@ class FameRunner(Runner):
         load = runner_module._load_checkpoint_to_model
         ignore = bool(self.cfg.get(RESUME_IGNORE_SHAPES, False))
 
-        def checked_load(model: torch.nn.Module, checkpoint: dict,
-                         *args: Any, **kwargs: Any) -> dict:
+        def checked_load(model: torch.nn.Module, checkpoint: dict, *args: Any,
+                         **kwargs: Any) -> dict:
             check_resumable(checkpoint, filename)
-            revise_keys = kwargs.get('revise_keys', args[1] if len(args) > 1
-                                     else [(r'^module.', '')])
+            revise_keys = kwargs.get(
+                'revise_keys',
+                args[1] if len(args) > 1 else [(r'^module.', '')])
             found = shape_mismatches(model, checkpoint['state_dict'],
                                      revise_keys)
             if found and not ignore:
-                listed = '\n  '.join(found[:20]) + (
-                    f'\n  ... and {len(found) - 20} more'
-                    if len(found) > 20 else '')
+                listed = '\n  '.join(
+                    found[:20]) + (f'\n  ... and {len(found) - 20} more'
+                                   if len(found) > 20 else '')
                 raise ResumeMismatchError(
                     f'Cannot resume from {filename}: {len(found)} tensors '
                     f'differ in shape from the model:\n  {listed}\nThese '

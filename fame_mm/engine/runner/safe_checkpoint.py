@@ -57,7 +57,9 @@ class _CheckedDtype:
     fields, flags) is checked against what numpy itself writes for them.
     """
 
-    def __init__(self, spec: Any = None, align: Any = False,
+    def __init__(self,
+                 spec: Any = None,
+                 align: Any = False,
                  copy: Any = True) -> None:
         if not isinstance(spec, str):
             raise UnsafeCheckpointError(
@@ -79,8 +81,8 @@ class _CheckedDtype:
         # numpy writes (3, byteorder, None, None, None, -1, -1, 0) for these.
         if (not isinstance(state, tuple) or len(state) != 8 or state[0] != 3
                 or state[1] not in ('<', '>', '|', '=')
-                or state[2:5] != (None, None, None)
-                or state[5:7] != (-1, -1) or state[7] != 0):
+                or state[2:5] != (None, None, None) or state[5:7] != (-1, -1)
+                or state[7] != 0):
             raise UnsafeCheckpointError(
                 f'refusing numpy {self._base} dtype state {state!r}: fields, '
                 'sub-arrays or flags on a plain dtype')
@@ -100,7 +102,9 @@ def _resolved_dtype(dtype: Any) -> np.dtype:
 class _CheckedArray:
     """Stands in for ``numpy.core.multiarray._reconstruct`` + its state."""
 
-    def __init__(self, cls: Any = None, shape: Any = (0, ),
+    def __init__(self,
+                 cls: Any = None,
+                 shape: Any = (0, ),
                  code: Any = b'b') -> None:
         if cls is not _NdarrayRef:
             raise UnsafeCheckpointError(
@@ -113,8 +117,8 @@ class _CheckedArray:
         _, shape, dtype, is_fortran, data = state
         dtype = _resolved_dtype(dtype)
         if (not isinstance(shape, tuple)
-                or not all(type(n) is int and n >= 0 for n in shape)
-                or not isinstance(is_fortran, bool)
+                or not all(type(n) is int and n >= 0
+                           for n in shape) or not isinstance(is_fortran, bool)
                 or not isinstance(data, bytes)):
             raise UnsafeCheckpointError(
                 f'refusing ndarray of shape {shape!r} with '
@@ -163,8 +167,8 @@ def _stand_ins() -> List[Tuple[Any, str]]:
     return pairs
 
 
-def _restore(value: Any, memo: Optional[Dict[int, Tuple[Any, Any]]] = None
-             ) -> Any:
+def _restore(value: Any,
+             memo: Optional[Dict[int, Tuple[Any, Any]]] = None) -> Any:
     """Replace the stand-ins and tagged dicts by numpy and HistoryBuffer.
 
     Shared references are restored once (``memo``: id -> (original,
@@ -195,8 +199,9 @@ def _restore_one(value: Any, memo: Dict[int, Tuple[Any, Any]]) -> Any:
         return value
     if isinstance(value, tuple):
         items = [_restore(item, memo) for item in value]
-        return type(value)(*items) if hasattr(
-            value, '_fields') else type(value)(items)
+        return type(value)(
+            *items) if hasattr(value, '_fields') else type(value)(
+                items)
     if isinstance(value, HistoryBuffer):
         for key, item in vars(value).items():
             setattr(value, key, _restore(item, memo))
@@ -224,8 +229,7 @@ def _reason(err: Exception) -> str:
     return ' '.join(text.split()).rstrip('.')
 
 
-def load_checkpoint_file(filename: str,
-                         map_location: Any = 'cpu') -> Any:
+def load_checkpoint_file(filename: str, map_location: Any = 'cpu') -> Any:
     """Load a checkpoint without running code or trusting numpy state.
 
     Args:
@@ -253,8 +257,8 @@ def load_checkpoint_file(filename: str,
         warnings.warn(f'{TRUST_ENV}=1: loading {filename} with '
                       'weights_only=False, which runs any code it holds.')
         return _restore(
-            torch.load(filename, map_location=map_location,
-                       weights_only=False))
+            torch.load(
+                filename, map_location=map_location, weights_only=False))
     try:
         with _numpy_stand_ins():
             loaded = torch.load(
@@ -346,8 +350,8 @@ def _plain(value: Any) -> Any:
         return value.item()
     if isinstance(value, dict):
         items = ((key, _plain(item)) for key, item in value.items())
-        return OrderedDict(items) if isinstance(value, OrderedDict) else dict(
-            items)
+        return OrderedDict(items) if isinstance(value,
+                                                OrderedDict) else dict(items)
     if isinstance(value, (list, tuple)):
         return type(value)(_plain(item) for item in value) if not hasattr(
             value, '_fields') else type(value)(*map(_plain, value))
@@ -365,8 +369,9 @@ def to_plain_checkpoint(checkpoint: Dict[str, Any]) -> Dict[str, Any]:
     return checkpoint
 
 
-def register_local_loader(
-        loader: Callable[[str, Any], Any] = load_checkpoint_file) -> None:
+def register_local_loader(loader: Callable[[str, Any],
+                                           Any] = load_checkpoint_file
+                          ) -> None:
     """Make ``loader`` mmengine's ``CheckpointLoader`` for local paths."""
     from mmengine.runner import CheckpointLoader
     CheckpointLoader.register_scheme(prefixes='', loader=loader, force=True)

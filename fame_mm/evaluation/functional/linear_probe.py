@@ -42,8 +42,8 @@ def fit_linear_probe(features: Tensor,
     """
     x = features.double()
     y = labels.long()
-    weight = torch.zeros(x.shape[1], num_classes, dtype=torch.float64,
-                         requires_grad=True)
+    weight = torch.zeros(
+        x.shape[1], num_classes, dtype=torch.float64, requires_grad=True)
     bias = torch.zeros(num_classes, dtype=torch.float64, requires_grad=True)
     optimizer = torch.optim.LBFGS([weight, bias],
                                   max_iter=max_iter,
@@ -158,8 +158,7 @@ def cross_validated_probe_accuracy(features: Tensor,
     for k in range(num_folds):
         held_out = fold == k
         accuracy = linear_probe_accuracy(features[~held_out],
-                                         labels[~held_out],
-                                         features[held_out],
+                                         labels[~held_out], features[held_out],
                                          labels[held_out], weight_decay,
                                          max_iter)
         correct += accuracy * int(held_out.sum())

@@ -135,12 +135,13 @@ def nearest_gallery_indices(query_features: Tensor,
     return torch.cat(similarities), torch.cat(indices)
 
 
-def retrieval_recall(query_features: Tensor,
-                     query_labels: Tensor,
-                     gallery_features: Tensor,
-                     gallery_labels: Tensor,
-                     topk: Sequence[int] = (1, 5, 10, 20, 50)
-                     ) -> Dict[int, float]:
+def retrieval_recall(
+    query_features: Tensor,
+    query_labels: Tensor,
+    gallery_features: Tensor,
+    gallery_labels: Tensor,
+    topk: Sequence[int] = (1, 5, 10, 20, 50)
+) -> Dict[int, float]:
     """Video retrieval Recall@k (docs/method.md §6.1).
 
     A query is a hit at ``k`` when any of its ``k`` most similar gallery

@@ -65,7 +65,6 @@ class KNNAccMetric(GalleryQueryMetric):
         Returns:
             dict[str, float]: ``{'knn_top1': accuracy}`` in [0, 1].
         """
-        accuracy = knn_accuracy(query_features, query_labels,
-                                gallery_features, gallery_labels, self.k,
-                                self.temperature)
+        accuracy = knn_accuracy(query_features, query_labels, gallery_features,
+                                gallery_labels, self.k, self.temperature)
         return {'knn_top1': accuracy}

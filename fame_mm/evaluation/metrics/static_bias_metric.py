@@ -7,11 +7,11 @@ import torch
 from mmaction.registry import METRICS
 from mmengine.evaluator import BaseMetric
 
-from fame_mm.datasets.static_bias_dataset import (ORIGINAL,
-                                                  STATIC,
+from fame_mm.datasets.static_bias_dataset import (ORIGINAL, STATIC,
                                                   STATIC_BIAS_SET_KEY,
+                                                  STATIC_BIAS_SETS,
                                                   STATIC_BIAS_VIDEO_KEY,
-                                                  STATIC_BIAS_SETS, SWAPPED)
+                                                  SWAPPED)
 
 _HELP = ('The test dataset must be a StaticBiasDataset (see '
          'configs/fame/static_bias_demo.py), which tags every sample with '

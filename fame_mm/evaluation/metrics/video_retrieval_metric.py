@@ -66,6 +66,5 @@ class VideoRetrievalMetric(GalleryQueryMetric):
             dict[str, float]: ``{'R@1': ..., 'R@5': ...}`` in [0, 1].
         """
         recalls = retrieval_recall(query_features, query_labels,
-                                   gallery_features, gallery_labels,
-                                   self.topk)
+                                   gallery_features, gallery_labels, self.topk)
         return {f'R@{k}': recall for k, recall in recalls.items()}

@@ -52,8 +52,9 @@ def clip_grayscale(clips: Tensor) -> Tensor:
         Tensor: ``B x 1 x T x H x W`` grayscale.
     """
     red, green, blue = clips.unbind(1)
-    luma = (_LUMA_WEIGHTS[0] * red + _LUMA_WEIGHTS[1] * green +
-            _LUMA_WEIGHTS[2] * blue)
+    luma = (
+        _LUMA_WEIGHTS[0] * red + _LUMA_WEIGHTS[1] * green +
+        _LUMA_WEIGHTS[2] * blue)
     return luma.unsqueeze(1)
 
 
@@ -214,10 +215,10 @@ class ClipColorAugment(nn.Module):
                 f'blur_prob={self.blur_prob}, blur_sigma={self.blur_sigma}, '
                 f'blur_kernel_size={self.blur_kernel_size}')
 
-    def sample_params(
-            self,
-            batch_size: int,
-            generator: Optional[torch.Generator] = None) -> Dict[str, Tensor]:
+    def sample_params(self,
+                      batch_size: int,
+                      generator: Optional[torch.Generator] = None
+                      ) -> Dict[str, Tensor]:
         """Draw the per-clip parameters of one batch.
 
         Args:
@@ -277,9 +278,10 @@ class ClipColorAugment(nn.Module):
         if params is None:
             params = self.sample_params(clips.size(0), generator)
         output = clips.to(compute_dtype(clips.dtype))
-        output = apply_to_selected(output, params['grayscale'],
-                                   lambda sub, _: clip_grayscale(sub).expand(
-                                       -1, 3, -1, -1, -1).contiguous())
+        output = apply_to_selected(
+            output,
+            params['grayscale'], lambda sub, _: clip_grayscale(sub).expand(
+                -1, 3, -1, -1, -1).contiguous())
         output = apply_to_selected(
             output, params['jitter'],
             lambda sub, index: self._jitter(sub, params, index))

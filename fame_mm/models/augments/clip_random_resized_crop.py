@@ -23,8 +23,7 @@ def sample_crop_boxes(sizes: Tensor,
                       area_range: Sequence[float] = (0.08, 1.0),
                       aspect_ratio_range: Sequence[float] = (3 / 4, 4 / 3),
                       max_attempts: int = 10,
-                      generator: Optional[torch.Generator] = None
-                      ) -> Tensor:
+                      generator: Optional[torch.Generator] = None) -> Tensor:
     """Random boxes as mmaction2's ``RandomResizedCrop.get_crop_bbox``.
 
     Args:
@@ -47,11 +46,13 @@ def sample_crop_boxes(sizes: Tensor,
     height, width = sizes[:, 0:1].double(), sizes[:, 1:2].double()
 
     def uniform(low: float, high: float, shape: Tuple[int, ...]) -> Tensor:
-        return torch.rand(shape, generator=generator, device=device,
-                          dtype=torch.float64) * (high - low) + low
+        return torch.rand(
+            shape, generator=generator, device=device,
+            dtype=torch.float64) * (high - low) + low
 
-    log_ratio = uniform(math.log(aspect_ratio_range[0]),
-                        math.log(aspect_ratio_range[1]), (num, max_attempts))
+    log_ratio = uniform(
+        math.log(aspect_ratio_range[0]), math.log(aspect_ratio_range[1]),
+        (num, max_attempts))
     ratio = log_ratio.exp()
     area = uniform(*area_range, (num, max_attempts)) * height * width
     crop_w = torch.round(torch.sqrt(area * ratio))
@@ -65,14 +66,17 @@ def sample_crop_boxes(sizes: Tensor,
     # random integer offsets in [0, size - crop]; the fallback is centred
     x0 = torch.floor(uniform(0, 1, (num, 1)) * (width - crop_w + 1))
     y0 = torch.floor(uniform(0, 1, (num, 1)) * (height - crop_h + 1))
-    x0 = torch.where(found, x0, torch.div(width - side, 2,
-                                          rounding_mode='floor'))
-    y0 = torch.where(found, y0, torch.div(height - side, 2,
-                                          rounding_mode='floor'))
+    x0 = torch.where(found, x0,
+                     torch.div(width - side, 2, rounding_mode='floor'))
+    y0 = torch.where(found, y0,
+                     torch.div(height - side, 2, rounding_mode='floor'))
     return torch.cat([x0, y0, x0 + crop_w, y0 + crop_h], dim=1).long()
 
 
-def _axis_grid(start: Tensor, length: Tensor, out: int, padded: int,
+def _axis_grid(start: Tensor,
+               length: Tensor,
+               out: int,
+               padded: int,
                flip: Optional[Tensor] = None) -> Tensor:
     """Normalised sampling positions along one axis, ``N x out``.
 
@@ -88,7 +92,9 @@ def _axis_grid(start: Tensor, length: Tensor, out: int, padded: int,
     return (pos + 0.5) / padded * 2 - 1
 
 
-def crop_resize_flip(clips: Tensor, boxes: Tensor, size: Tuple[int, int],
+def crop_resize_flip(clips: Tensor,
+                     boxes: Tensor,
+                     size: Tuple[int, int],
                      flips: Optional[Tensor] = None) -> Tensor:
     """Crop every clip to its box, resize bilinearly, flip horizontally.
 
@@ -107,12 +113,16 @@ def crop_resize_flip(clips: Tensor, boxes: Tensor, size: Tuple[int, int],
     gx = _axis_grid(boxes[:, 0], boxes[:, 2] - boxes[:, 0], size[1], width,
                     None if flips is None else flips.to(clips.device))
     gy = _axis_grid(boxes[:, 1], boxes[:, 3] - boxes[:, 1], size[0], height)
-    grid = torch.stack(
-        [gx[:, None, :].expand(-1, size[0], -1),
-         gy[:, :, None].expand(-1, -1, size[1])], dim=-1)
+    grid = torch.stack([
+        gx[:, None, :].expand(-1, size[0], -1), gy[:, :, None].expand(
+            -1, -1, size[1])
+    ],
+                       dim=-1)
     out = F.grid_sample(
         clips.reshape(num, channels * frames, height, width),
-        grid.to(clips.dtype), mode='bilinear', padding_mode='border',
+        grid.to(clips.dtype),
+        mode='bilinear',
+        padding_mode='border',
         align_corners=False)
     return out.view(num, channels, frames, *size)
 
@@ -147,8 +157,7 @@ class ClipRandomResizedCrop(nn.Module):
                 f'aspect_ratio_range={self.aspect_ratio_range}, '
                 f'flip_ratio={self.flip_ratio}')
 
-    def forward(self, clips: Tensor,
-                sizes: Optional[Tensor] = None) -> Tensor:
+    def forward(self, clips: Tensor, sizes: Optional[Tensor] = None) -> Tensor:
         """Crop, resize and flip ``N x C x T x H x W`` float clips.
 
         Args:

@@ -208,10 +208,10 @@ class FAME(nn.Module):
         keep_own = masks.to(clips.device).bool()[:, None, None]
         return torch.where(keep_own, clips, clips[batch_permutation])
 
-    def sample_permutation(
-            self,
-            batch_size: int,
-            generator: Optional[torch.Generator] = None) -> Tensor:
+    def sample_permutation(self,
+                           batch_size: int,
+                           generator: Optional[torch.Generator] = None
+                           ) -> Tensor:
         """Draw pi according to ``self.permutation``.
 
         Drawn on the generator's device (CPU by default, so the global

@@ -14,9 +14,9 @@ from typing import Dict, List, NamedTuple, Optional, Tuple, Union
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmaction.registry import MODELS
 from mmengine.model import BaseModule
 from mmengine.model.weight_init import constant_init, kaiming_init
-from mmaction.registry import MODELS
 from torch import Tensor
 from torch.nn.modules.batchnorm import _BatchNorm
 
@@ -284,19 +284,23 @@ class InceptionI3D(StageFreezingMixin, BaseModule):
         bn = dict(bn_eps=bn_eps, bn_momentum=bn_momentum)
 
         self._add_stage({
-            'conv3d_1a_7x7': ConvBNReLU3d(in_channels, 64, 7, stride=2, **bn),
-            'maxpool3d_2a_3x3': SamePadMaxPool3d((1, 3, 3), (1, 2, 2)),
-            'conv3d_2b_1x1': ConvBNReLU3d(64, 64, 1, **bn),
-            'conv3d_2c_3x3': ConvBNReLU3d(64, 192, 3, **bn),
+            'conv3d_1a_7x7':
+            ConvBNReLU3d(in_channels, 64, 7, stride=2, **bn),
+            'maxpool3d_2a_3x3':
+            SamePadMaxPool3d((1, 3, 3), (1, 2, 2)),
+            'conv3d_2b_1x1':
+            ConvBNReLU3d(64, 64, 1, **bn),
+            'conv3d_2c_3x3':
+            ConvBNReLU3d(64, 192, 3, **bn),
         })
         channels = 192
         stage_plan = (
-            ('maxpool3d_3a_3x3', SamePadMaxPool3d((1, 3, 3), (1, 2, 2)),
-             ('mixed_3b', 'mixed_3c')),
+            ('maxpool3d_3a_3x3', SamePadMaxPool3d(
+                (1, 3, 3), (1, 2, 2)), ('mixed_3b', 'mixed_3c')),
             ('maxpool3d_4a_3x3', SamePadMaxPool3d(3, 2),
              ('mixed_4b', 'mixed_4c', 'mixed_4d', 'mixed_4e', 'mixed_4f')),
-            ('maxpool3d_5a_2x2', SamePadMaxPool3d(2, 2),
-             ('mixed_5b', 'mixed_5c')),
+            ('maxpool3d_5a_2x2', SamePadMaxPool3d(2, 2), ('mixed_5b',
+                                                          'mixed_5c')),
         )
         for pool_name, pool, block_names in stage_plan:
             layers: Dict[str, nn.Module] = {pool_name: pool}

@@ -37,10 +37,10 @@ Why not mmaction2's ``ResNet2Plus1d`` (depth 18, settings of
 from typing import List, Optional, Tuple, Union
 
 import torch.nn as nn
+from mmaction.registry import MODELS
 from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
 from mmengine.model.weight_init import constant_init, kaiming_init
-from mmaction.registry import MODELS
 from torch import Tensor
 from torch.nn.modules.batchnorm import _BatchNorm
 from torchvision.models.video import r2plus1d_18

@@ -89,15 +89,14 @@ class ContrastiveDataPreprocessor(BaseDataPreprocessor):
                              'decodes whole frames: set crop=dict(type='
                              '"ClipRandomResizedCrop", size=...) as well')
         self.decoder = dict(decoder) if decoder is not None else None
-        self.register_buffer('mean', torch.tensor(mean).view(1, 3, 1, 1, 1),
-                             False)
-        self.register_buffer('std', torch.tensor(std).view(1, 3, 1, 1, 1),
-                             False)
+        self.register_buffer('mean',
+                             torch.tensor(mean).view(1, 3, 1, 1, 1), False)
+        self.register_buffer('std',
+                             torch.tensor(std).view(1, 3, 1, 1, 1), False)
         self.query_augments = _build_augments(query_augments)
         self.batch_augments = _build_augments(batch_augments)
         self.blending = None if blending is None else MODELS.build(blending)
-        self.crop = (_build_augments([crop])[0]
-                     if crop is not None else None)
+        self.crop = (_build_augments([crop])[0] if crop is not None else None)
 
     @staticmethod
     def pad_views(inputs: List[Tensor]) -> Tuple[Tensor, Tensor]:
@@ -164,9 +163,9 @@ class ContrastiveDataPreprocessor(BaseDataPreprocessor):
             inds = torch.as_tensor(inds).cpu()
             unique, positions = torch.unique(inds, return_inverse=True)
             try:
-                reader = open_video(
-                    filename, self.decoder.get('backend', 'torchcodec'),
-                    self.decoder.get('num_threads', 1), device)
+                reader = open_video(filename,
+                                    self.decoder.get('backend', 'torchcodec'),
+                                    self.decoder.get('num_threads', 1), device)
                 frames = torch.as_tensor(reader.get_frames(unique.numpy()))
             except Exception as err:
                 raise VideoReadError(
@@ -180,7 +179,8 @@ class ContrastiveDataPreprocessor(BaseDataPreprocessor):
                             *frames.shape[1:]).permute(0, 4, 1, 2, 3))
         return clips
 
-    def crop_views(self, views: Tensor,
+    def crop_views(self,
+                   views: Tensor,
                    sizes: Optional[Tensor] = None) -> Tensor:
         """Crop, resize and flip every view with its own box.
 
@@ -234,7 +234,8 @@ class ContrastiveDataPreprocessor(BaseDataPreprocessor):
         data = self.cast_data(data)
         inputs, sizes = data['inputs'], None
         if self.crop is not None and not isinstance(inputs, Tensor) and len(
-                {tuple(x.shape[-2:]) for x in inputs}) > 1:
+            {tuple(x.shape[-2:])
+             for x in inputs}) > 1:
             inputs, sizes = self.pad_views(list(inputs))
         views = self.stack_views(inputs)
         data_samples = data.get('data_samples')

@@ -22,8 +22,8 @@ def build_projector(in_channels: int, hid_channels: int,
         nn.Linear(hid_channels, out_channels))
 
 
-def contrastive_topk(logits: Tensor, topk: Tuple[int, ...] = (1, 5)
-                     ) -> List[Tensor]:
+def contrastive_topk(logits: Tensor,
+                     topk: Tuple[int, ...] = (1, 5)) -> List[Tensor]:
     """Share of rows whose positive (column 0) is among the top k logits.
 
     Args:
@@ -147,9 +147,9 @@ class MoCoHead(BaseModule):
                 f'MoCoHead.queue_len={self.queue_len} is not a multiple of '
                 f'the {num_keys} keys enqueued per step ({keys.shape[0]} per '
                 f'process x {get_world_size()} processes). Set '
-                'model.head.queue_len to a multiple of '
-                f'{num_keys}, e.g. {max(1, self.queue_len // num_keys) * num_keys}'
-                ', or change the batch size.')
+                f'model.head.queue_len to a multiple of {num_keys}, e.g. '
+                f'{max(1, self.queue_len // num_keys) * num_keys}, or change '
+                'the batch size.')
         ptr = int(self.queue_ptr)
         self.queue[:, ptr:ptr + num_keys] = all_keys.t().to(self.queue.dtype)
         self.queue_ptr[0] = (ptr + num_keys) % self.queue_len

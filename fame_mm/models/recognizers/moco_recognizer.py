@@ -87,7 +87,9 @@ class MoCoRecognizer(BaseModel):
         self.apply_memory_format(self.query_encoder())
         # mmengine's EMA momentum weights the *source*: 1 - MoCo momentum.
         self.key_encoder = ExponentialMovingAverage(
-            self.query_encoder(), momentum=1.0 - momentum, update_buffers=False)
+            self.query_encoder(),
+            momentum=1.0 - momentum,
+            update_buffers=False)
 
     def query_encoder(self) -> nn.Sequential:
         """The query encoder: backbone, pooling if any, then projector.
@@ -250,8 +252,9 @@ class MoCoRecognizer(BaseModel):
         if step_keys:
             self.head.enqueue(torch.cat(step_keys))
         return {
-            name: sum(losses[name] for losses in direction_losses) /
-            len(direction_losses)
+            name:
+            sum(losses[name]
+                for losses in direction_losses) / len(direction_losses)
             for name in direction_losses[0]
         }
 

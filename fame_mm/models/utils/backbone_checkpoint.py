@@ -91,8 +91,8 @@ def _shape_mismatches(weights: Dict[str, Tensor],
     ]
 
 
-def _no_match_message(checkpoint: str, prefix: str,
-                      state_dict: Dict[str, Tensor],
+def _no_match_message(checkpoint: str, prefix: str, state_dict: Dict[str,
+                                                                     Tensor],
                       expected: Dict[str, Tensor]) -> str:
     found = ', '.join(list(state_dict)[:3]) or 'no tensors at all'
     wanted = next(iter(expected), '')
@@ -140,15 +140,14 @@ def load_backbone_weights(backbone: nn.Module,
     if mismatches:
         raise BackboneCheckpointError(
             f'{checkpoint} was trained with another backbone architecture; '
-            f'{len(mismatches)} tensors differ in shape, e.g. '
-            + '; '.join(mismatches[:3]))
+            f'{len(mismatches)} tensors differ in shape, e.g. ' +
+            '; '.join(mismatches[:3]))
     backbone.load_state_dict(matched, strict=False)
     report = BackboneLoadReport(
         checkpoint=checkpoint,
         loaded=sorted(matched),
         missing=sorted(set(expected) - set(matched)),
-        unused=len(state_dict) -
-        len(backbone_state_dict(state_dict, prefix)))
+        unused=len(state_dict) - len(backbone_state_dict(state_dict, prefix)))
     (logger or MMLogger.get_current_instance()).info(report.summary())
     return report
 

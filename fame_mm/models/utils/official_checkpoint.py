@@ -176,16 +176,19 @@ def strip_ddp_prefix(state_dict: Dict[str, Tensor]
         The state dict without the prefix, and whether it had it.
     """
     if all(name.startswith(DDP_PREFIX) for name in state_dict):
-        return {name[len(DDP_PREFIX):]: value
-                for name, value in state_dict.items()}, True
+        return {
+            name[len(DDP_PREFIX):]: value
+            for name, value in state_dict.items()
+        }, True
     return state_dict, False
 
 
 def _reject_known_other_layouts(state_dict: Dict[str, Tensor],
                                 source: str) -> None:
     """Clear messages for checkpoints that are I3Ds, but not FAME's."""
-    if any(name.startswith(('backbone.', 'cls_head.', 'key_encoder.'))
-           for name in state_dict):
+    if any(
+            name.startswith(('backbone.', 'cls_head.', 'key_encoder.'))
+            for name in state_dict):
         raise OfficialCheckpointError(
             f'{source}: found fame_mm / mmaction2 keys (backbone.*, '
             'cls_head.*); this file is already converted (load it with '
@@ -342,9 +345,10 @@ def build_target_model(layout: OfficialLayout,
         device: Where to build it; ``'meta'`` gives shapes and dtypes only,
             without allocating or initialising weights.
     """
-    import fame_mm.models  # noqa: F401  (registers the fame_mm models)
     from mmaction.utils import register_all_modules
     from mmengine.registry import DefaultScope
+
+    import fame_mm.models  # noqa: F401  (registers the fame_mm models)
     register_all_modules(init_default_scope=False)
     backbone_type, channels = BACKBONES[layout.arch]
     if layout.kind == PRETRAIN:
@@ -496,8 +500,9 @@ def check_complete_archive(source: str) -> None:
     if not head:
         raise _unreadable(source, 'the file is empty')
     if head.startswith(b'PK') and not zipfile.is_zipfile(source):
-        raise _unreadable(source, 'zip archive without its central '
-                          'directory (the end of the file is missing)')
+        raise _unreadable(
+            source, 'zip archive without its central '
+            'directory (the end of the file is missing)')
 
 
 def load_official_checkpoint(source: str) -> Any:

@@ -65,10 +65,10 @@ def compute_dtype(dtype: torch.dtype) -> torch.dtype:
     return torch.float32 if dtype in _LOW_PRECISION_DTYPES else dtype
 
 
-def rgb_to_hue_chroma_value(
-        rgb: Tensor,
-        dim: int = 1,
-        wrap: bool = True) -> Tuple[Tensor, Tensor, Tensor]:
+def rgb_to_hue_chroma_value(rgb: Tensor,
+                            dim: int = 1,
+                            wrap: bool = True
+                            ) -> Tuple[Tensor, Tensor, Tensor]:
     """Hue (in sixths of a turn), chroma and value of RGB pixels.
 
     Elementwise max/min over the three channel planes (much faster on the CPU
@@ -147,8 +147,7 @@ def rgb_to_hsv(rgb: Tensor, dim: int = 1) -> Tensor:
         V = max in [0, 1].
     """
     hue_sixths, chroma, value = rgb_to_hue_chroma_value(rgb, dim)
-    saturation = chroma / torch.where(value > 0, value,
-                                      torch.ones_like(value))
+    saturation = chroma / torch.where(value > 0, value, torch.ones_like(value))
     return torch.stack([hue_sixths / 6.0, saturation, value], dim)
 
 

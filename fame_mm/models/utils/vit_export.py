@@ -137,7 +137,8 @@ def timesformer_to_vit(state_dict: Dict[str, Tensor],
     return vit
 
 
-def export_vit_file(path: str, target: str = 'mmseg',
+def export_vit_file(path: str,
+                    target: str = 'mmseg',
                     prefix: str = 'backbone.') -> int:
     """Rewrite a backbone file of tools/extract_backbone.py as a ViT.
 
