@@ -1,5 +1,5 @@
 """Weighted kNN classification accuracy, gallery = train split."""
-from typing import Dict, Optional
+from typing import Dict
 
 from mmaction.registry import METRICS
 from torch import Tensor
@@ -26,24 +26,15 @@ class KNNAccMetric(GalleryQueryMetric):
         k (int): Number of neighbours. Defaults to 20.
         temperature (float): Temperature of the vote weights. Defaults to
             0.07.
-        collect_device (str): Device used to gather results across ranks.
-            Defaults to ``'cpu'``.
-        prefix (str, optional): Prefix of the metric names. Defaults to
-            ``'retrieval'``, giving ``retrieval/knn_top1``.
-        collect_dir (str, optional): Directory used to gather results when
-            ``collect_device='cpu'``. Defaults to None.
+        **kwargs: ``collect_device``, ``prefix`` and ``collect_dir`` of
+            :class:`GalleryQueryMetric`.
     """
 
     def __init__(self,
                  k: int = 20,
                  temperature: float = 0.07,
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None,
-                 collect_dir: Optional[str] = None) -> None:
-        super().__init__(
-            collect_device=collect_device,
-            prefix=prefix,
-            collect_dir=collect_dir)
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise ValueError(f'k must be an int >= 1, got {k!r}')
         if not temperature > 0:
@@ -54,13 +45,7 @@ class KNNAccMetric(GalleryQueryMetric):
     def score(self, query_features: Tensor, query_labels: Tensor,
               gallery_features: Tensor,
               gallery_labels: Tensor) -> Dict[str, float]:
-        """kNN top-1 accuracy of the queries.
-
-        Args:
-            query_features (Tensor): ``Q x C`` query features.
-            query_labels (Tensor): ``Q`` query labels.
-            gallery_features (Tensor): ``G x C`` gallery features.
-            gallery_labels (Tensor): ``G`` gallery labels.
+        """kNN top-1 accuracy of the queries (arguments: the base class).
 
         Returns:
             dict[str, float]: ``{'knn_top1': accuracy}`` in [0, 1].

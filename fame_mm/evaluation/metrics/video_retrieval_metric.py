@@ -1,5 +1,5 @@
 """Video retrieval Recall@k, gallery = train split, query = test split."""
-from typing import Dict, Optional, Sequence
+from typing import Dict, Sequence
 
 from mmaction.registry import METRICS
 from torch import Tensor
@@ -24,23 +24,13 @@ class VideoRetrievalMetric(GalleryQueryMetric):
 
     Args:
         topk (Sequence[int]): The k values. Defaults to (1, 5, 10, 20, 50).
-        collect_device (str): Device used to gather results across ranks.
-            Defaults to ``'cpu'``.
-        prefix (str, optional): Prefix of the metric names. Defaults to
-            ``'retrieval'``, giving ``retrieval/R@1``.
-        collect_dir (str, optional): Directory used to gather results when
-            ``collect_device='cpu'``. Defaults to None.
+        **kwargs: ``collect_device``, ``prefix`` and ``collect_dir`` of
+            :class:`GalleryQueryMetric`.
     """
 
-    def __init__(self,
-                 topk: Sequence[int] = (1, 5, 10, 20, 50),
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None,
-                 collect_dir: Optional[str] = None) -> None:
-        super().__init__(
-            collect_device=collect_device,
-            prefix=prefix,
-            collect_dir=collect_dir)
+    def __init__(self, topk: Sequence[int] = (1, 5, 10, 20, 50),
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
         if isinstance(topk, int):
             topk = (topk, )
         topk = tuple(topk)
@@ -54,13 +44,7 @@ class VideoRetrievalMetric(GalleryQueryMetric):
     def score(self, query_features: Tensor, query_labels: Tensor,
               gallery_features: Tensor,
               gallery_labels: Tensor) -> Dict[str, float]:
-        """Recall@k of the queries.
-
-        Args:
-            query_features (Tensor): ``Q x C`` query features.
-            query_labels (Tensor): ``Q`` query labels.
-            gallery_features (Tensor): ``G x C`` gallery features.
-            gallery_labels (Tensor): ``G`` gallery labels.
+        """Recall@k of the queries (arguments: the base class).
 
         Returns:
             dict[str, float]: ``{'R@1': ..., 'R@5': ...}`` in [0, 1].
