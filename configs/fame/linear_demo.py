@@ -1,8 +1,7 @@
 # Linear probe on the built-in demo data (no download): frozen demo-pretrained
 # ResNet3d-18 (width 16), linear classifier on pooled features, 8 x 32^2 clips.
 # The pooled ReLU features are standardised first (BatchNormLinearHead, a
-# BatchNorm1d without weights): plain I3DHead barely moves from chance on
-# these unnormalised features at this lr.
+# BatchNorm1d without weights): their channels share a large offset.
 #   python tools/train.py configs/fame/pretrain_demo.py
 #   python tools/train.py configs/fame/linear_demo.py
 #   python tools/test.py configs/fame/linear_demo.py \

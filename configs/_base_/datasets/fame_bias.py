@@ -13,16 +13,12 @@ bias_num_families = 8  # one background family per class
 background_bias = 0.9
 bias_correlation = (background_bias -
                     1 / bias_num_families) / (1 - 1 / bias_num_families)
-# 16-frame videos: the motion spans the whole video, so an 8-frame clip at
-# stride 2 sees the object move about 2.5 px per frame at 32^2 (with 32
-# frames it moved half as far and a supervised model stayed below 0.5).
+# 16-frame videos: an 8-frame clip at stride 2 sees the object move about
+# 2.5 px per frame at 32^2, enough to learn (docs/benchmark.md).
 bias_num_frames = 16
 bias_clip_size = 32  # rendered at 64^2, clips resized to 32^2
-# Every video has its own background, but all objects share one look: the
-# object alone does not tell two videos apart, its motion and the
-# background do. Plain MoCo can match two clips by the background; FAME
-# pastes it away, so it has to use the motion. With their own looks per
-# video both matched clips by the object and neither learnt the motion.
+# Every video has its own background, but all objects share one look: only
+# the motion and the background tell two videos apart (docs/benchmark.md).
 bias_num_object_looks = 1
 
 bias_video = dict(
@@ -93,8 +89,7 @@ bias_eval_pipeline = [
 ]
 
 # Unlabelled clips of the biased train split: 32 steps of 16 per epoch. No
-# loader workers: with the frames cached, 2 workers only take CPU from the
-# step on 2 cores (0.143 s vs 0.092 s per supervised step, measured).
+# loader workers: with the frames cached they only take CPU from the step.
 train_dataloader = dict(
     batch_size=16,
     num_workers=0,

@@ -1,12 +1,8 @@
 # A CPU-sized video backbone for the demo and the background-bias benchmark:
 # mmaction2's ResNet3d at depth 18, 16 channels wide (128-d features), with
 # no temporal down-sampling in the stem, so 8 frames stay 8 frames.
-# zero_init_residual=False: mmaction2's default zero-initialises the last
-# norm of every residual block, so an untrained network is nearly its stem.
-# On the demo data that start is a poor floor and slow to leave: from it,
-# 160 supervised steps reach top-1 0.27 (0.92 without it), FAME's
-# contrastive loss stays at chance for 600 steps, and frozen untrained
-# features score kNN 0.19 (0.46 without it).
+# zero_init_residual=False: from mmaction2's zero-initialised residual
+# norms a short CPU run barely leaves its stem (docs/demo.md).
 # Variables only: configs plug it into their model, e.g.
 #   model = dict(backbone=dict(_delete_=True, **_base_.resnet3d18_w16))
 resnet3d18_w16 = dict(
@@ -24,9 +20,8 @@ resnet3d18_w16_channels = 128
 
 # The same backbone as a supervised classifier from scratch (the ceilings of
 # the background-bias and real-video benchmarks), with mmaction2's
-# zero-initialised residual norms: from live residual branches the bias
-# ceiling lost one of 3 seeds (test top-1 0.957, 0.957, 0.449). Leaves set
-# cls_head.num_classes.
+# zero-initialised residual norms: stabler for the supervised recipe
+# (docs/benchmark.md). Leaves set cls_head.num_classes.
 resnet3d18_w16_classifier = dict(
     type='Recognizer3D',
     backbone=dict(resnet3d18_w16, zero_init_residual=True),
