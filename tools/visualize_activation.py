@@ -50,7 +50,7 @@ sys.path.insert(0, TOOLS)
 import visualize_fame as vf  # noqa: E402  (video search, --size)
 
 import fame_mm  # noqa: E402,F401  (registers components, upstream fixes)
-from fame_mm.datasets.transforms.checked_decord import VideoReadError
+from fame_mm.datasets.video_readers import VideoReadError
 from fame_mm.visualization import (auto_scale, fit_text, frame_positions,
                                    heat_colours, save_gif, save_png, upscale)
 from fame_mm.visualization.fame_picture import (GAP, LABEL_WIDTH, LINE_HEIGHT,
@@ -161,14 +161,14 @@ def load_clip(video: str, clip_len: int, interval: int,
     """One packed clip from the middle of ``video`` (uint8 1x3xTxHxW)."""
     from mmengine.dataset import Compose
     pipeline = Compose([
-        dict(type='CheckedDecordInit'),
+        dict(type='CheckedVideoInit'),
         dict(
             type='SampleFrames',
             clip_len=clip_len,
             frame_interval=interval,
             num_clips=1,
             test_mode=True),
-        dict(type='CheckedDecordDecode'),
+        dict(type='CheckedVideoDecode'),
         dict(type='Resize', scale=tuple(size), keep_ratio=False),
         dict(type='FormatShape', input_format='NCTHW'),
         dict(type='PackActionInputs'),

@@ -52,8 +52,7 @@ if __package__ in (None, ''):  # run as a script: find fame_mm in the repo
     sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import fame_mm  # noqa: E402,F401  (registers components, upstream fixes)
-from fame_mm.datasets.transforms.checked_decord import \
-    VideoReadError  # noqa: E402
+from fame_mm.datasets.video_readers import VideoReadError  # noqa: E402
 from fame_mm.models.augments.fame import FAME  # noqa: E402
 from fame_mm.models.data_preprocessors import \
     ContrastiveDataPreprocessor  # noqa: E402
@@ -418,18 +417,18 @@ def find_videos(paths: Sequence[str]) -> List[str]:
 def video_pipeline(clip_len: int, frame_interval: int, size: Tuple[int, int]):
     """Decode one clip of ``clip_len`` frames, resized to ``size`` (W, H).
 
-    The project's decord transforms (clear errors naming the file) and
+    The project's video transforms (decord, errors naming the file) and
     clip sampler (a random start; videos shorter than the clip loop).
     """
     from mmengine.dataset import Compose
     return Compose([
-        dict(type='CheckedDecordInit'),
+        dict(type='CheckedVideoInit'),
         dict(
             type='SampleTwoClips',
             clip_len=clip_len,
             frame_interval=frame_interval,
             num_clips=1),
-        dict(type='CheckedDecordDecode'),
+        dict(type='CheckedVideoDecode'),
         dict(type='Resize', scale=tuple(size), keep_ratio=False),
         dict(type='FormatShape', input_format='NCTHW'),
     ])

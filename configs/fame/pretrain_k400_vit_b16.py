@@ -29,9 +29,9 @@ model = dict(
 # 8 frames, as the backbone's time embedding; stride 4 keeps FAME's span of
 # about 31 frames (16 at stride 2). FAME sees 7 frame differences per clip.
 train_pipeline = [
-    dict(type='CheckedDecordInit'),
+    dict(type='CheckedVideoInit'),
     dict(type='SampleTwoClips', clip_len=8, frame_interval=4, num_clips=2),
-    dict(type='CheckedDecordDecode'),
+    dict(type='CheckedVideoDecode'),
     dict(
         type='ClipwiseTransforms',
         transforms=[

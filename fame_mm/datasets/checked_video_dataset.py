@@ -8,7 +8,7 @@ from mmaction.registry import DATASETS
 from mmengine.logging import print_log
 
 from .annotation_file import load_video_list
-from .transforms.checked_decord import VideoReadError
+from .video_readers import VideoReadError
 
 
 @DATASETS.register_module()
@@ -24,8 +24,8 @@ class CheckedVideoDataset(VideoDataset):
     (``multi_class=True``) are read by mmaction2 as before.
 
     A video that cannot be opened or decoded (or whose frames exceed
-    ``CheckedDecordInit``'s ``max_frame_pixels``) raises
-    :class:`~fame_mm.datasets.transforms.VideoReadError` naming the file and
+    ``CheckedVideoInit``'s ``max_frame_pixels``) raises
+    :class:`~fame_mm.datasets.video_readers.VideoReadError` naming the file and
     the fix. In training with ``skip_unreadable=True`` (the default) the
     error is logged as a warning and mmengine draws another video, so one
     bad file among a million never stops a run; in test mode it always

@@ -29,7 +29,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from .video_io import read_video, write_video
+from .video_io import write_video
+from .video_readers import VideoReadError, read_video
 
 __all__ = [
     'Annotation', 'StaticBiasSetError', 'read_annotations',
@@ -317,9 +318,9 @@ def _read(path: str, ann_file: str,
           annotation: Annotation) -> Tuple[np.ndarray, float]:
     try:
         return read_video(path)
-    except (FileNotFoundError, RuntimeError) as err:
+    except VideoReadError as err:
         raise StaticBiasSetError(
-            f'{ann_file}, line {annotation.line}: {err}. Fix the video or '
+            f'{ann_file}, line {annotation.line}: {err} Fix the video or '
             'the data prefix (--data-prefix), or drop the line.') from err
 
 

@@ -34,9 +34,6 @@ class SyntheticMotionDataset(ContrastiveVideoDataset):
         num_background_families (int): Background families. Defaults to 4.
         background_label_correlation (float): Probability that a video's
             background family is tied to its label. Defaults to 0.
-        num_appearances (int): Shared appearances (0: every video its own);
-            see :func:`~fame_mm.datasets.synthetic_motion.
-            generate_motion_dataset`. Defaults to 0.
         num_object_looks (int): Shared object looks over the videos' own
             backgrounds (0: every object its own). Defaults to 0.
         **kwargs: Passed to :class:`ContrastiveVideoDataset`.
@@ -57,7 +54,6 @@ class SyntheticMotionDataset(ContrastiveVideoDataset):
                  width: int = 64,
                  num_background_families: int = 4,
                  background_label_correlation: float = 0.0,
-                 num_appearances: int = 0,
                  num_object_looks: int = 0,
                  **kwargs: Any) -> None:
         ann_file = generate_motion_dataset(
@@ -71,7 +67,6 @@ class SyntheticMotionDataset(ContrastiveVideoDataset):
             num_background_families=num_background_families,
             background_label_correlation=background_label_correlation,
             split=split,
-            num_appearances=num_appearances,
             num_object_looks=num_object_looks)
         kwargs.setdefault('data_prefix', dict(video=data_root))
         super().__init__(

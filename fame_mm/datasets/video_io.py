@@ -1,42 +1,13 @@
-"""Reading and writing whole videos (decord in, OpenCV's mp4v out)."""
+"""Writing whole videos with OpenCV's mp4v (reading:
+:func:`fame_mm.datasets.video_readers.read_video`)."""
 import os
 import os.path as osp
-from typing import Tuple
 
 import numpy as np
 
 from .video_writer import write_video as shared_write_video
 
-__all__ = ['read_video', 'write_video']
-
-
-def read_video(path: str) -> Tuple[np.ndarray, float]:
-    """Decode every frame of a video file with decord.
-
-    Args:
-        path (str): The video file.
-
-    Returns:
-        tuple: ``T x H x W x 3`` uint8 RGB frames and the frame rate.
-
-    Raises:
-        FileNotFoundError: If ``path`` does not exist.
-        RuntimeError: If decord cannot decode it (the message names it).
-    """
-    import decord
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'Video file not found: {path}')
-    try:
-        reader = decord.VideoReader(path, num_threads=1)
-        frames = reader.get_batch(range(len(reader))).asnumpy()
-        fps = float(reader.get_avg_fps())
-    except Exception as err:  # decord raises its own DECORDError types
-        raise RuntimeError(f'Cannot decode {path}: {err}. Check that the '
-                           'file is a complete video (re-encode it with '
-                           'ffmpeg if needed).') from err
-    if len(frames) == 0:
-        raise RuntimeError(f'{path} has no frames')
-    return frames, fps if fps > 0 else 25.0
+__all__ = ['write_video']
 
 
 def write_video(path: str, frames: np.ndarray, fps: float = 25.0) -> str:

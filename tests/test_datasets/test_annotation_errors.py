@@ -4,12 +4,12 @@ import pytest
 
 from fame_mm.datasets import ContrastiveVideoDataset
 from fame_mm.datasets.contrastive_video_dataset import AnnotationError
-from fame_mm.datasets.transforms.checked_decord import VideoReadError
+from fame_mm.datasets.video_readers import VideoReadError
 
 PIPELINE = [
-    dict(type='CheckedDecordInit'),
+    dict(type='CheckedVideoInit'),
     dict(type='SampleTwoClips', clip_len=4, frame_interval=1, num_clips=2),
-    dict(type='CheckedDecordDecode'),
+    dict(type='CheckedVideoDecode'),
 ]
 
 

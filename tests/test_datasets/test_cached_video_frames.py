@@ -1,36 +1,37 @@
-"""CachedVideoInit / CachedVideoDecode: decoded once, same frames as decord."""
+"""CachedVideoInit / CachedVideoDecode: decoded once, same frames as the
+checked transforms."""
 import numpy as np
 import pytest
 from conftest import moving_square_frames, write_video
 
 from fame_mm.datasets.transforms import (CachedVideoDecode, CachedVideoInit,
-                                         CheckedDecordDecode,
-                                         CheckedDecordInit, VideoReadError)
+                                         CheckedVideoDecode, CheckedVideoInit,
+                                         VideoReadError, cached_video_frames)
 
 
-def _decord(path: str, inds: np.ndarray) -> np.ndarray:
-    results = CheckedDecordInit()(dict(filename=path))
+def _checked(path: str, inds: np.ndarray) -> np.ndarray:
+    results = CheckedVideoInit()(dict(filename=path))
     results['frame_inds'] = inds
-    return np.stack(CheckedDecordDecode()(results)['imgs'])
+    return np.stack(CheckedVideoDecode()(results)['imgs'])
 
 
-def test_same_frames_as_decord_and_decoded_once(tmp_path, monkeypatch):
+def test_same_frames_as_checked_decode_and_decoded_once(tmp_path, monkeypatch):
     path = write_video(str(tmp_path / 'v.mp4'), moving_square_frames(12))
     init, decode = CachedVideoInit(), CachedVideoDecode()
-    opened = []
-    original = CheckedDecordInit.transform
-    monkeypatch.setattr(
-        CheckedDecordInit, 'transform',
-        lambda self, results: opened.append(1) or original(self, results))
+    read = []
+    original = cached_video_frames.read_video
+    monkeypatch.setattr(cached_video_frames, 'read_video',
+                        lambda path: read.append(path) or original(path))
     for inds in (np.array([0, 2, 4, 6]), np.array([11, 3, 3, 0])):
         results = init(dict(filename=path))
         assert results['total_frames'] == 12
+        assert results['avg_fps'] == pytest.approx(25)
         results['frame_inds'] = inds
         imgs = np.stack(decode(results)['imgs'])
         assert 'video_frames' not in results
         assert results['img_shape'] == imgs.shape[1:3]
-        np.testing.assert_array_equal(imgs, _decord(path, inds))
-    assert len(opened) == 1 + 2  # the cache once; the two references
+        np.testing.assert_array_equal(imgs, _checked(path, inds))
+    assert read == [path]
 
 
 def test_frames_are_copies(tmp_path):

@@ -11,25 +11,29 @@ from demo_tools import REPO
 from mmengine.config import Config
 
 from fame_mm.datasets import CheckedVideoDataset
-from fame_mm.datasets.transforms.checked_decord import (CheckedDecordInit,
-                                                        VideoReadError)
+from fame_mm.datasets.transforms import CheckedVideoInit
+from fame_mm.datasets.video_readers import VideoReadError
 
 PIPELINE = [
-    dict(type='CheckedDecordInit', max_frame_pixels=2000),
+    dict(type='CheckedVideoInit', max_frame_pixels=2000),
     dict(type='SampleFrames', clip_len=4, frame_interval=1, num_clips=1),
-    dict(type='CheckedDecordDecode'),
+    dict(type='CheckedVideoDecode'),
 ]
 
 
-def test_frames_over_the_budget_are_refused_before_decoding(make_video):
+@pytest.mark.parametrize('backend', ['decord', 'pyav'])
+def test_frames_over_the_budget_are_refused_before_decoding(
+        make_video, backend):
     path = make_video('big.mp4', height=48, width=64)
     with pytest.raises(VideoReadError) as err:
-        CheckedDecordInit(max_frame_pixels=2000)(dict(filename=path))
+        CheckedVideoInit(
+            backend=backend, max_frame_pixels=2000)(
+                dict(filename=path))
     assert str(err.value).startswith(
         f'Video {path} has 64 x 48 pixel frames (0.0 Mpixels), more than '
-        'max_frame_pixels=2000 of CheckedDecordInit')
+        'max_frame_pixels=2000 of CheckedVideoInit')
     # Off by default: the transform alone keeps mmaction2's behaviour.
-    assert CheckedDecordInit()(dict(filename=path))['total_frames'] == 24
+    assert CheckedVideoInit()(dict(filename=path))['total_frames'] == 24
 
 
 def test_training_skips_the_oversized_video(tmp_path, make_video):
@@ -54,18 +58,24 @@ def test_training_skips_the_oversized_video(tmp_path, make_video):
 def test_configs_turn_the_budget_on(name):
     cfg = Config.fromfile(osp.join(REPO, 'configs', 'fame', name))
     init = cfg.train_dataloader.dataset.pipeline[0]
-    assert init['type'] == 'CheckedDecordInit'
+    assert init['type'] == 'CheckedVideoInit'
     assert init['max_frame_pixels'] == 4096 * 4096
 
 
 def test_existing_path_without_extension_opens(tmp_path, make_video):
     path = make_video('clip.mp4')
     os.rename(path, tmp_path / 'clip')
-    results = CheckedDecordInit()(dict(filename=str(tmp_path / 'clip')))
+    results = CheckedVideoInit()(dict(filename=str(tmp_path / 'clip')))
     assert results['total_frames'] == 24
 
 
 def test_missing_path_without_extension_names_both(tmp_path):
     with pytest.raises(
             VideoReadError, match=r'not found: .*/clip \(nor .*/clip\.mp4\)'):
-        CheckedDecordInit()(dict(filename=str(tmp_path / 'clip')))
+        CheckedVideoInit()(dict(filename=str(tmp_path / 'clip')))
+
+
+def test_budget_applies_to_the_mp4_of_a_path_without_extension(make_video):
+    path = make_video('big.mp4', height=48, width=64)
+    with pytest.raises(VideoReadError, match='big.mp4 has 64 x 48 pixel'):
+        CheckedVideoInit(max_frame_pixels=2000)(dict(filename=path[:-4]))

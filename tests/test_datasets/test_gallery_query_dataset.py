@@ -6,14 +6,14 @@ from mmaction.registry import DATASETS
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 PIPELINE = [
-    dict(type='CheckedDecordInit'),
+    dict(type='CheckedVideoInit'),
     dict(
         type='SampleFrames',
         clip_len=2,
         frame_interval=1,
         num_clips=1,
         test_mode=True),
-    dict(type='CheckedDecordDecode'),
+    dict(type='CheckedVideoDecode'),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs'),
 ]

@@ -13,18 +13,18 @@ from fame_mm.datasets import StaticBiasDataset
 from fame_mm.datasets.static_bias_sets import (StaticBiasSetError,
                                                build_static_bias_sets,
                                                fame_masks)
-from fame_mm.datasets.video_io import read_video
+from fame_mm.datasets.video_readers import read_video
 from fame_mm.models.augments import FAME
 
 PIPELINE = [
-    dict(type='CheckedDecordInit'),
+    dict(type='CheckedVideoInit'),
     dict(
         type='SampleFrames',
         clip_len=4,
         frame_interval=2,
         num_clips=1,
         test_mode=True),
-    dict(type='CheckedDecordDecode'),
+    dict(type='CheckedVideoDecode'),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs'),
 ]

@@ -325,6 +325,23 @@ def test_idempotent(dataset):
     assert after == before
 
 
+def test_meta_of_the_removed_num_appearances_0_stays_valid(tmp_path):
+    """Metas written while `num_appearances` existed record it: 0 rendered
+    today's videos, so they are kept; another value is regenerated."""
+    out = str(tmp_path)
+    generate_motion_dataset(out, 4, **TINY)
+    meta_file = os.path.join(out, 'train_meta.json')
+    for recorded, kept in ((0, True), (2, False)):
+        meta = _read_meta(out)
+        meta['args'] = dict(meta['args'], num_appearances=recorded)
+        with open(meta_file, 'w') as f:
+            json.dump(meta, f)
+        _age_files(out)
+        generate_motion_dataset(out, 4, **TINY)
+        assert (os.stat(meta_file).st_mtime_ns == 10**18) == kept
+    assert 'num_appearances' not in _read_meta(out)['args']
+
+
 def test_regenerates_on_changed_args(tmp_path):
     decord = pytest.importorskip('decord')
     out = str(tmp_path)
@@ -603,67 +620,6 @@ def test_generation_reports_progress(tmp_path, capsys):
     assert capsys.readouterr().err == ''  # complete: nothing written
 
 
-# --- shared appearances (num_appearances) ---
-def _static_background(frames, alpha):
-    """First frame where no frame shows the object, (N, 3) uint8."""
-    return frames[0][alpha.max(0) == 0]
-
-
-def test_shared_appearance_differs_only_in_motion():
-    a = render_motion_sample(0, 0, 2, 11, 8, 32, 32, appearance=(5, 0))
-    b = render_motion_sample(1, 1, 2, 11, 8, 32, 32, appearance=(5, 0))
-    c = render_motion_sample(2, 1, 2, 11, 8, 32, 32, appearance=(5, 1))
-    outside = (a[1].max(0) == 0) & (b[1].max(0) == 0) & (c[1].max(0) == 0)
-    assert outside.sum() > 100
-    assert np.array_equal(a[0][0][outside], b[0][0][outside])
-    assert not np.array_equal(a[0][0][outside], c[0][0][outside])
-    assert not np.array_equal(a[1], b[1])  # the motion differs
-    # The same looks: the object's colours agree where both cover a pixel.
-    both = (a[1][0] == 1) & (b[1][0] == 1)
-    assert np.isin(a[0][0][both].reshape(-1, 3), b[0][0].reshape(-1, 3)).all()
-    # Without `appearance` nothing changes: the looks follow the index.
-    own = render_motion_sample(0, 0, 2, 11, 8, 32, 32)
-    assert not np.array_equal(own[0], a[0])
-
-
-def test_num_appearances_groups_and_splits(tmp_path):
-    out = str(tmp_path)
-    kw = dict(
-        num_classes=4, num_background_families=3, num_appearances=2, **TINY)
-    generate_motion_dataset(out, 12, split='train', **kw)
-    generate_motion_dataset(out, 4, split='test', **kw)
-    train = _read_meta(out, 'train')['videos']
-    test = _read_meta(out, 'test')['videos']
-    # groups of num_classes videos, one per class, appearance g % 2
-    assert [v['appearance'] for v in train] == [0] * 4 + [1] * 4 + [0] * 4
-    assert [v['label'] for v in train[:4]] == [0, 1, 2, 3]
-    assert all(v['background_family'] == v['appearance'] % 3 for v in train)
-    assert _read_meta(out, 'train')['args']['num_appearances'] == 2
-    decord = pytest.importorskip('decord')
-
-    def first_frame(video):
-        reader = decord.VideoReader(os.path.join(out, video['filename']))
-        return reader[0].asnumpy().astype(int)
-
-    # the test split shares the train split's appearances (same seed):
-    # its video 0 is much closer to train video 0 than to train video 4
-    same = np.abs(first_frame(test[0]) - first_frame(train[0])).mean()
-    other = np.abs(first_frame(test[0]) - first_frame(train[4])).mean()
-    assert same < other / 3
-
-
-def test_num_appearances_bad_arguments(tmp_path):
-    with pytest.raises(ValueError, match='num_appearances'):
-        generate_motion_dataset(str(tmp_path), 4, num_appearances=-1, **TINY)
-    with pytest.raises(ValueError, match='background_label_correlation'):
-        generate_motion_dataset(
-            str(tmp_path),
-            4,
-            num_appearances=2,
-            background_label_correlation=0.5,
-            **TINY)
-
-
 # --- shared object looks (num_object_looks) ---
 def _object_pixels(frames, alpha):
     """Mean colour (3,) and area of the object over a video's frames."""
@@ -690,9 +646,6 @@ def test_shared_object_look_keeps_own_background():
     assert (np.abs(colour_a - colour_c).max() > 30
             or abs(area_a - area_c) > 0.1 * area_a)
     assert not np.array_equal(a[1], b[1])  # each its own motion
-    with pytest.raises(ValueError, match='not both'):
-        render_motion_sample(
-            0, 0, 2, 11, 8, 48, 48, appearance=(5, 0), object_look=(5, 0))
 
 
 def test_num_object_looks_groups_and_bias(tmp_path):
@@ -712,7 +665,6 @@ def test_num_object_looks_groups_and_bias(tmp_path):
             for v in videos[:12]] == [0] * 4 + [1] * 4 + [0] * 4
     # the background still follows the label (correlation 1), not the look
     assert all(v['background_family'] == v['label'] for v in videos)
-    assert all(v['appearance'] is None for v in videos)
     assert meta['args']['num_object_looks'] == 2
     generate_motion_dataset(out, 4, split='own', **TINY)
     assert all(v['object_look'] is None
@@ -722,6 +674,3 @@ def test_num_object_looks_groups_and_bias(tmp_path):
 def test_num_object_looks_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match='num_object_looks must be >= 0'):
         generate_motion_dataset(str(tmp_path), 4, num_object_looks=-1, **TINY)
-    with pytest.raises(ValueError, match='num_object_looks'):
-        generate_motion_dataset(
-            str(tmp_path), 4, num_object_looks=2, num_appearances=2, **TINY)

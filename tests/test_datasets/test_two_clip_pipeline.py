@@ -11,12 +11,12 @@ from fame_mm.datasets.transforms import SampleTwoClips, VideoReadError
 
 def two_clip_pipeline(clip_len=4, frame_interval=2, crop=32):
     return [
-        dict(type='CheckedDecordInit'),
+        dict(type='CheckedVideoInit'),
         dict(
             type='SampleTwoClips',
             clip_len=clip_len,
             frame_interval=frame_interval),
-        dict(type='CheckedDecordDecode'),
+        dict(type='CheckedVideoDecode'),
         dict(
             type='ClipwiseTransforms',
             transforms=[
@@ -174,13 +174,13 @@ def test_batch_collates_to_uint8_views(tmp_path, make_video):
 
 def test_decode_shares_the_batch_and_copies_only_repeated_frames(
         tmp_path, make_video):
-    from fame_mm.datasets.transforms import (CheckedDecordDecode,
-                                             CheckedDecordInit)
+    from fame_mm.datasets.transforms import (CheckedVideoDecode,
+                                             CheckedVideoInit)
     path = make_video('a.mp4', num_frames=12)
     reader = decord.VideoReader(path)
     frame_inds = np.array([0, 2, 4, 2, 4, 6])  # two clips sharing 2 and 4
-    results = CheckedDecordInit()(dict(filename=path))
-    results = CheckedDecordDecode()(dict(results, frame_inds=frame_inds))
+    results = CheckedVideoInit()(dict(filename=path))
+    results = CheckedVideoDecode()(dict(results, frame_inds=frame_inds))
     imgs = results['imgs']
     for img, index in zip(imgs, frame_inds):
         np.testing.assert_array_equal(img, reader[int(index)].asnumpy())

@@ -10,12 +10,11 @@ import av
 import numpy as np
 import pytest
 import torch
-from mmaction.registry import DATASETS
+from mmaction.registry import DATASETS, TRANSFORMS
 
-from fame_mm.datasets.transforms import (CheckedDecordDecode,
-                                         CheckedDecordInit, CheckedVideoDecode,
-                                         CheckedVideoInit, VideoReadError)
-from fame_mm.datasets.video_readers import open_video, torchcodec_available
+from fame_mm.datasets.transforms import CheckedVideoDecode, CheckedVideoInit
+from fame_mm.datasets.video_readers import (VideoReadError, open_video,
+                                            read_video, torchcodec_available)
 from fame_mm.datasets.video_writer import write_video
 
 BACKENDS = [('decord', 1), ('pyav', 1), ('pyav', 0)
@@ -121,12 +120,11 @@ def test_backends_return_identical_frames(videos, codec, gop):
 
 
 @pytest.mark.parametrize('backend', [b for b, t in BACKENDS if t == 1])
-def test_checked_video_transforms_match_checked_decord(videos, backend):
+def test_checked_video_transforms_match_the_decord_reader(videos, backend):
     _, paths = videos
     path = paths['h264', 250]
     frame_inds = np.array([30, 32, 34, 2, 4, 30])  # unsorted, a repeat
-    expected = CheckedDecordDecode()(
-        dict(CheckedDecordInit()(dict(filename=path)), frame_inds=frame_inds))
+    expected = dict(imgs=open_video(path).get_frames(frame_inds))
     results = CheckedVideoInit(backend=backend)(dict(filename=path))
     assert results['total_frames'] == 40
     results = CheckedVideoDecode()(dict(results, frame_inds=frame_inds))
@@ -156,32 +154,60 @@ def test_bad_videos_raise_errors_naming_the_file(tmp_path, make_video,
             results = init(dict(filename=str(tmp_path / name)))
             decode(dict(results, frame_inds=np.arange(30, 40)))
         assert fix in str(info.value)
-    with pytest.raises(ValueError, match='unknown backend'):
+    with pytest.raises(ValueError, match='unknown video backend'):
         CheckedVideoInit(backend='opencv')
+
+
+def _two_clip_views(tmp_path, init, decode):
+    dataset = DATASETS.build(
+        dict(
+            type='ContrastiveVideoDataset',
+            ann_file=str(tmp_path / 'ann.txt'),
+            data_prefix=dict(video=str(tmp_path)),
+            pipeline=[
+                init,
+                dict(type='SampleTwoClips', clip_len=4),
+                dict(type=decode),
+                dict(type='FormatShape', input_format='NCTHW'),
+                dict(type='PackActionInputs')
+            ]))
+    np.random.seed(3)
+    return dataset[0]['inputs']
 
 
 def test_pipeline_backend_option_gives_the_same_views(tmp_path, make_video):
     make_video('a.mp4', num_frames=30, codec='h264', gop=250)
     (tmp_path / 'ann.txt').write_text('a.mp4\n')
-    views = []
-    for init in (dict(type='CheckedDecordInit'),
-                 dict(type='CheckedVideoInit', backend='pyav')):
-        decode = ('CheckedDecordDecode' if init['type'] == 'CheckedDecordInit'
-                  else 'CheckedVideoDecode')
-        dataset = DATASETS.build(
-            dict(
-                type='ContrastiveVideoDataset',
-                ann_file=str(tmp_path / 'ann.txt'),
-                data_prefix=dict(video=str(tmp_path)),
-                pipeline=[
-                    init,
-                    dict(type='SampleTwoClips', clip_len=4),
-                    dict(type='CheckedVideoDecode' if decode.
-                         startswith('CheckedVideo') else decode),
-                    dict(type='FormatShape', input_format='NCTHW'),
-                    dict(type='PackActionInputs')
-                ]))
-        np.random.seed(3)
-        views.append(dataset[0]['inputs'])
-    assert views[0].shape == (2, 3, 4, 48, 64)
-    assert torch.equal(views[0], views[1])
+    decord = _two_clip_views(tmp_path, dict(type='CheckedVideoInit'),
+                             'CheckedVideoDecode')
+    pyav = _two_clip_views(tmp_path,
+                           dict(type='CheckedVideoInit', backend='pyav'),
+                           'CheckedVideoDecode')
+    assert decord.shape == (2, 3, 4, 48, 64)
+    assert torch.equal(decord, pyav)
+
+
+def test_old_transform_names_build_and_decode_the_same(tmp_path, make_video):
+    """Configs written for the former CheckedDecordInit/Decode still run."""
+    make_video('a.mp4', num_frames=30, codec='h264', gop=250)
+    (tmp_path / 'ann.txt').write_text('a.mp4\n')
+    old = TRANSFORMS.build(
+        dict(type='CheckedDecordInit', max_frame_pixels=4096 * 4096))
+    assert isinstance(old, CheckedVideoInit) and old.backend == 'decord'
+    assert isinstance(
+        TRANSFORMS.build(dict(type='CheckedDecordDecode')), CheckedVideoDecode)
+    views = [
+        _two_clip_views(tmp_path, dict(type=f'Checked{name}Init'),
+                        f'Checked{name}Decode') for name in ('Decord', 'Video')
+    ]
+    assert torch.equal(*views)
+
+
+@pytest.mark.parametrize('backend', [b for b, t in BACKENDS if t == 1])
+def test_read_video_returns_every_frame(videos, backend):
+    frames, paths = videos
+    decoded, fps = read_video(paths['h264', 8], backend)
+    assert decoded.shape == frames.shape and fps == pytest.approx(25)
+    assert [square_x(f) for f in decoded] == list(2 * np.arange(40))
+    with pytest.raises(VideoReadError, match='nope.mp4.*annotation file'):
+        read_video(os.path.join(os.path.dirname(paths['h264', 8]), 'nope.mp4'))

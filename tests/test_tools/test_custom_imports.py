@@ -37,9 +37,9 @@ def test_user_config_with_custom_imports_trains_with_stock_runner(tmp_path):
                 type='SyntheticMotionDataset', data_root=r'{tmp_path}/data',
                 num_videos=8,
                 pipeline=[
-                    dict(type='CheckedDecordInit'),
+                    dict(type='CheckedVideoInit'),
                     dict(type='SampleTwoClips', clip_len=4),
-                    dict(type='CheckedDecordDecode'),
+                    dict(type='CheckedVideoDecode'),
                     dict(type='ClipwiseTransforms', transforms=[
                         dict(type='RandomResizedCrop'),
                         dict(type='Resize', scale=(32, 32), keep_ratio=False),

@@ -54,10 +54,8 @@ sys.path.insert(0, osp.join(bu.REPO, 'tools', 'data'))
 import reencode_videos  # noqa: E402
 
 STAGES = {  # transform type -> stage of the breakdown
-    'CheckedDecordInit': 'open',
     'CheckedVideoInit': 'open',
     'SampleTwoClips': 'sample',
-    'CheckedDecordDecode': 'decode',
     'CheckedVideoDecode': 'decode',
     'ClipwiseTransforms': 'crop+resize+flip',
     'Resize': 'crop+resize+flip',
@@ -279,14 +277,15 @@ def run_pipeline(dataset, index: int, frame_inds: np.ndarray,
 def decode_only(path: str, frame_inds: np.ndarray, backend: str,
                 timer: bu.StageTimer) -> np.ndarray:
     """The decode limit: open, decode the distinct frames, nothing else."""
-    from fame_mm.datasets.video_readers import open_video
+    from fame_mm.datasets.video_readers import close_reader, open_video
     name, threads = backend.split(' ')[0], 0 if 'threads' in backend else 1
     with timer.stage('open'):
         reader = open_video(path, name, threads)
     with timer.stage('decode'):
         frames = reader.get_frames(np.unique(frame_inds))
-    if hasattr(reader, 'close'):  # a threaded FFmpeg decoder must not be
-        reader.close()  # left for a forked DataLoader worker to free
+    # a threaded FFmpeg decoder must not be left for a forked DataLoader
+    # worker to free
+    close_reader(reader)
     return frames
 
 

@@ -23,7 +23,7 @@ demo_train_dataset = dict(split='train', num_videos=64, **demo_video)
 demo_test_dataset = dict(
     split='test', num_videos=64, test_mode=True, **demo_video)
 demo_crop_size = 32
-# Videos with larger frames are skipped with a warning (CheckedDecordInit).
+# Videos with larger frames are skipped with a warning (CheckedVideoInit).
 _max_frame_pixels = 4096 * 4096
 
 # Pretraining: two 8-frame clips per video, each cropped (area 0.2-1) and
@@ -39,17 +39,17 @@ demo_clip_transforms = [
         keep_ratio=False),
 ]
 demo_two_clip_pipeline = [
-    dict(type='CheckedDecordInit', max_frame_pixels=_max_frame_pixels),
+    dict(type='CheckedVideoInit', max_frame_pixels=_max_frame_pixels),
     dict(type='SampleTwoClips', clip_len=8, frame_interval=2, num_clips=2),
-    dict(type='CheckedDecordDecode'),
+    dict(type='CheckedVideoDecode'),
     dict(type='ClipwiseTransforms', transforms=demo_clip_transforms),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs'),
 ]
 demo_train_pipeline = [
-    dict(type='CheckedDecordInit', max_frame_pixels=_max_frame_pixels),
+    dict(type='CheckedVideoInit', max_frame_pixels=_max_frame_pixels),
     dict(type='SampleFrames', clip_len=8, frame_interval=2, num_clips=1),
-    dict(type='CheckedDecordDecode'),
+    dict(type='CheckedVideoDecode'),
     *demo_clip_transforms,
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs'),
@@ -58,7 +58,7 @@ demo_train_pipeline = [
 # the protocol's 10 uniformly spaced clips for testing (here overlapping:
 # the videos have 16 frames).
 _demo_eval_tail = [
-    dict(type='CheckedDecordDecode'),
+    dict(type='CheckedVideoDecode'),
     dict(
         type='Resize',
         scale=(demo_crop_size, demo_crop_size),
@@ -69,11 +69,11 @@ _demo_eval_tail = [
 _demo_eval_clips = dict(
     type='SampleFrames', clip_len=8, frame_interval=2, test_mode=True)
 demo_val_pipeline = [
-    dict(type='CheckedDecordInit', max_frame_pixels=_max_frame_pixels),
+    dict(type='CheckedVideoInit', max_frame_pixels=_max_frame_pixels),
     dict(num_clips=1, **_demo_eval_clips), *_demo_eval_tail
 ]
 demo_test_pipeline = [
-    dict(type='CheckedDecordInit', max_frame_pixels=_max_frame_pixels),
+    dict(type='CheckedVideoInit', max_frame_pixels=_max_frame_pixels),
     dict(num_clips=10, **_demo_eval_clips), *_demo_eval_tail
 ]
 

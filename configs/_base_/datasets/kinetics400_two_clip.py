@@ -21,9 +21,9 @@ _pack = [
 ]
 _decode = [
     # Frames over 4096^2 pixels: skipped with a warning.
-    dict(type='CheckedDecordInit', max_frame_pixels=4096 * 4096),
+    dict(type='CheckedVideoInit', max_frame_pixels=4096 * 4096),
     _two_clips,
-    dict(type='CheckedDecordDecode')
+    dict(type='CheckedVideoDecode')
 ]
 train_pipeline = _decode + [
     dict(

@@ -15,8 +15,8 @@ ann_file_val = f'data/ucf101/ucf101_val_split_{split}_videos.txt'
 # The pipelines are built from these steps (lists joined with +).
 # A video with frames over 4096^2 pixels is skipped with a warning (a
 # 10000^2 one took 7 GB and 15 s per step).
-_init = dict(type='CheckedDecordInit', max_frame_pixels=4096 * 4096)
-_decode = dict(type='CheckedDecordDecode')
+_init = dict(type='CheckedVideoInit', max_frame_pixels=4096 * 4096)
+_decode = dict(type='CheckedVideoDecode')
 _sample = dict(type='SampleFrames', clip_len=16, frame_interval=2, num_clips=1)
 _train_clip = [_init, _sample, _decode]
 _val_clip = [_init, dict(_sample, test_mode=True), _decode]

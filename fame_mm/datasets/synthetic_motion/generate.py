@@ -17,7 +17,7 @@ from mmengine.utils import ProgressBar
 
 from ..video_writer import write_video
 from .render import (BACKGROUND_FAMILIES, GENERATOR_VERSION, MOTION_CLASSES,
-                     _assign, _check_size, appearance_seed,
+                     _assign, _check_size, object_look_seed,
                      render_motion_video, split_seed)
 
 try:  # POSIX only; without it concurrent callers are not serialised.
@@ -39,13 +39,27 @@ def _load_json(path: str) -> Any:
         return None
 
 
+def _recorded_args(meta: Any) -> Optional[dict]:
+    """The ``args`` of a meta file, None if it has none.
+
+    Metas written before ``num_appearances`` was removed record it; 0 (its
+    default) rendered the same videos as today, so it is dropped.
+    """
+    args = meta.get('args') if isinstance(meta, dict) else None
+    if not isinstance(args, dict):
+        return None
+    if args.get('num_appearances') == 0:
+        args = {k: v for k, v in args.items() if k != 'num_appearances'}
+    return args
+
+
 def _is_complete(out_dir: str, ann_file: str, meta_file: str,
                  args: dict) -> bool:
     """Annotation present, meta records ``args``, every video present."""
     if not os.path.isfile(ann_file):
         return False
     meta = _load_json(meta_file)
-    if not isinstance(meta, dict) or meta.get('args') != args:
+    if _recorded_args(meta) != args:
         return False
     videos = meta.get('videos', [])
     return len(videos) == args['num_videos'] and all(
@@ -76,9 +90,8 @@ def _remove_stale_videos(video_dir: str, split: str, keep: set) -> None:
 
 
 def _write_videos(video_dir: str, names: list[str],
-                  assignment: list[tuple[int, int, Optional[int],
-                                         Optional[int]]], video_seed: int,
-                  args: dict) -> list[dict]:
+                  assignment: list[tuple[int, int, Optional[int]]],
+                  video_seed: int, args: dict) -> list[dict]:
     """Render and write every video of a split; returns the meta entries."""
     print(
         f'Writing {len(names)} generated videos ({args["split"]}) to '
@@ -87,13 +100,12 @@ def _write_videos(video_dir: str, names: list[str],
     # On stderr: stdout stays free for the callers' own output.
     progress = ProgressBar(len(names), file=sys.stderr)
     videos = []
-    looks_seed = appearance_seed(args['seed'])
-    for index, (name, (label, family, appearance,
+    looks_seed = object_look_seed(args['seed'])
+    for index, (name, (label, family,
                        look)) in enumerate(zip(names, assignment)):
         frames = render_motion_video(
             index, label, family, video_seed, args['num_frames'],
-            args['height'], args['width'], None if appearance is None else
-            (looks_seed, appearance), None if look is None else
+            args['height'], args['width'], None if look is None else
             (looks_seed, look))
         # Under a temporary name first: a partial video never looks final.
         tmp = os.path.join(video_dir, f'.{name[:-4]}.tmp{os.getpid()}.mp4')
@@ -106,7 +118,6 @@ def _write_videos(video_dir: str, names: list[str],
                 label_name=MOTION_CLASSES[label],
                 background_family=family,
                 background_family_name=BACKGROUND_FAMILIES[family],
-                appearance=appearance,
                 object_look=look))
         progress.update()
     return videos
@@ -129,7 +140,7 @@ def _generate(out_dir: str, ann_file: str, meta_file: str, args: dict) -> None:
     assignment = _assign(video_seed, num_videos, args['num_classes'],
                          args['num_background_families'],
                          args['background_label_correlation'],
-                         args['num_appearances'], args['num_object_looks'])
+                         args['num_object_looks'])
     videos = _write_videos(video_dir, names, assignment, video_seed, args)
     meta = dict(
         args=args,
@@ -154,7 +165,6 @@ def generate_motion_dataset(out_dir: str,
                             num_background_families: int = 4,
                             background_label_correlation: float = 0.0,
                             split: str = 'train',
-                            num_appearances: int = 0,
                             num_object_looks: int = 0) -> str:
     """Write a synthetic motion dataset in mmaction2 ``VideoDataset`` format.
 
@@ -165,8 +175,7 @@ def generate_motion_dataset(out_dir: str,
       ``generator_version``), ``video_seed``, ``classes``,
       ``background_families`` and ``videos``: per video ``filename``,
       ``label``, ``label_name``, ``background_family``,
-      ``background_family_name``, ``appearance`` and ``object_look``
-      (None: its own);
+      ``background_family_name`` and ``object_look`` (None: its own);
     * ``{split}_list.txt``: one line ``videos/{split}_{index:05d}.mp4 LABEL``
       per video, written last (atomically): it marks a complete split.
 
@@ -199,18 +208,11 @@ def generate_motion_dataset(out_dir: str,
         background_label_correlation: Probability in [0, 1] that a video's
             background family is tied to its label.
         split: Split name (letters, digits, '_', '-'), used in file names.
-        num_appearances: 0 (default): every video draws its own background
-            and object. A > 0: the videos come in groups of
-            ``num_classes``, one per class, and group g has the looks of
-            shared appearance ``g % A`` (background family ``g % A %
-            num_background_families``); the appearances are the same in
-            every split with this ``seed``. Videos of a group then differ
-            only in their motion, so telling them apart needs it.
-        num_object_looks: 0 (default): every object its own look (or its
-            appearance's). L > 0: only the object is shared: group g (as
-            above) shows object look ``g % L`` (the same in every split
-            with this ``seed``) over its own background, so the object
-            does not identify a video and the background does.
+        num_object_looks: 0 (default): every object its own look. L > 0:
+            the videos come in groups of ``num_classes``, one per class,
+            and group g shows object look ``g % L`` (the same in every
+            split with this ``seed``) over its own background, so the
+            object does not identify a video and the background does.
 
     Returns:
         The annotation file, ``os.path.join(out_dir, f'{split}_list.txt')``.
@@ -227,18 +229,9 @@ def generate_motion_dataset(out_dir: str,
     if not 0.0 <= background_label_correlation <= 1.0:
         raise ValueError('background_label_correlation must be in [0, 1], '
                          f'got {background_label_correlation}')
-    if num_appearances < 0 or (num_appearances
-                               and background_label_correlation):
+    if num_object_looks < 0:
         raise ValueError(
-            'num_appearances must be >= 0, and 0 when '
-            'background_label_correlation > 0 (a shared appearance fixes '
-            f'the background), got {num_appearances}, '
-            f'{background_label_correlation}')
-    if num_object_looks < 0 or (num_object_looks and num_appearances):
-        raise ValueError(
-            'num_object_looks must be >= 0, and 0 when num_appearances > 0 '
-            f'(an appearance fixes the object), got {num_object_looks}, '
-            f'{num_appearances}')
+            f'num_object_looks must be >= 0, got {num_object_looks}')
     if seed < 0 or num_frames < 2 or fps < 1:
         raise ValueError('need seed >= 0, num_frames >= 2 and fps >= 1, '
                          f'got {seed}, {num_frames}, {fps}')
@@ -257,7 +250,6 @@ def generate_motion_dataset(out_dir: str,
         num_background_families=int(num_background_families),
         background_label_correlation=float(background_label_correlation),
         split=split,
-        num_appearances=int(num_appearances),
         num_object_looks=int(num_object_looks),
         generator_version=GENERATOR_VERSION)
     ann_file = os.path.join(out_dir, f'{split}_list.txt')

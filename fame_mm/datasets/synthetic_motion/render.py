@@ -36,7 +36,7 @@ import numpy as np
 __all__ = [
     'MOTION_CLASSES', 'BACKGROUND_FAMILIES', 'OBJECT_SHAPES',
     'GENERATOR_VERSION', 'render_background', 'render_motion_sample',
-    'appearance_seed', 'render_motion_video', 'label_correlation_for_rate'
+    'object_look_seed', 'render_motion_video', 'label_correlation_for_rate'
 ]
 
 MOTION_CLASSES: tuple[str, ...] = ('left', 'right', 'up', 'down', 'clockwise',
@@ -56,7 +56,7 @@ OBJECT_RADIUS = (0.18, 0.22)
 _STREAM_BACKGROUND = 1
 _STREAM_OBJECT = 2
 _STREAM_FAMILY = 3
-_STREAM_MOTION = 4  # the motion, when the looks are shared
+_STREAM_MOTION = 4  # the motion, when the object's look is shared
 _STREAM_OBJECT_LOOK = 5  # a shared object look (object_look=)
 # Shared object looks pick their colours against this mean background colour
 # (mid grey), so that a look is the same whatever the video's background.
@@ -437,8 +437,7 @@ def _trajectory(rng: np.random.Generator, label: int, num_frames: int,
 
 
 def _object_and_motion_rng(
-    index: int, seed: int, looks_seed: int, looks_index: int,
-    bg_mean: np.ndarray, size: int, shared_appearance: bool,
+    index: int, seed: int, bg_mean: np.ndarray, size: int,
     object_look: Optional[tuple[int, int]]
 ) -> tuple[dict[str, Any], np.random.Generator]:
     """The object's look and the generator its motion is drawn from."""
@@ -448,11 +447,8 @@ def _object_and_motion_rng(
         obj = _sample_object(look_rng, _REFERENCE_BACKGROUND, float(size))
         obj['rim'] = _rim_colour(bg_mean)
         return obj, _rng(seed, index, _STREAM_MOTION)
-    rng = _rng(looks_seed, looks_index, _STREAM_OBJECT)
-    obj = _sample_object(rng, bg_mean, float(size))
-    if shared_appearance:
-        rng = _rng(seed, index, _STREAM_MOTION)
-    return obj, rng
+    rng = _rng(seed, index, _STREAM_OBJECT)
+    return _sample_object(rng, bg_mean, float(size)), rng
 
 
 def render_motion_sample(
@@ -463,7 +459,6 @@ def render_motion_sample(
     num_frames: int,
     height: int,
     width: int,
-    appearance: Optional[tuple[int, int]] = None,
     object_look: Optional[tuple[int, int]] = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Render one video together with the object's coverage.
@@ -478,16 +473,12 @@ def render_motion_sample(
         num_frames: Number of frames T (>= 2).
         height: Frame height H (>= 16).
         width: Frame width W (>= 16).
-        appearance: ``(seed, index)`` of a shared appearance: the
-            background and the object's looks are drawn from it instead of
-            from ``(seed, index)``, and the motion from a stream of its own,
-            so videos with the same ``appearance`` differ only in their
-            motion. ``None`` (default): each video its own appearance.
         object_look: ``(seed, index)`` of a shared object look (shape,
             size, orientation, colours, texture): only the object is
             shared, the background stays the video's own and the motion is
             drawn from a stream of its own. Only the outline's black/white
-            still follows the background. Not with ``appearance``.
+            still follows the background. ``None`` (default): the video's
+            own object.
 
     Returns:
         ``(frames, alpha)``: frames, uint8 (T, H, W, 3) RGB; alpha, float32
@@ -502,17 +493,11 @@ def render_motion_sample(
     if index < 0 or seed < 0:
         raise ValueError(f'index and seed must be >= 0, got {index}, {seed}')
     _check_size(height, width)
-    if appearance is not None and object_look is not None:
-        raise ValueError('give appearance or object_look, not both')
-    looks_seed, looks_index = (seed, index) if appearance is None else (int(
-        appearance[0]), int(appearance[1]))
-    bg = _background_float(looks_index, background_family, looks_seed, height,
-                           width)
+    bg = _background_float(index, background_family, seed, height, width)
     bg_q = np.rint(bg)  # quantised once: equals render_background
     bg_mean = bg.reshape(-1, 3).mean(0)
-    obj, rng = _object_and_motion_rng(index, seed, looks_seed, looks_index,
-                                      bg_mean, min(height, width), appearance
-                                      is not None, object_look)
+    obj, rng = _object_and_motion_rng(index, seed, bg_mean, min(height, width),
+                                      object_look)
     centre, scale = _trajectory(rng, label, num_frames, height, width,
                                 obj['radius'])
 
@@ -555,7 +540,6 @@ def render_motion_video(index: int,
                         num_frames: int,
                         height: int,
                         width: int,
-                        appearance: Optional[tuple[int, int]] = None,
                         object_look: Optional[tuple[int, int]] = None
                         ) -> np.ndarray:
     """Render one synthetic motion video.
@@ -567,8 +551,7 @@ def render_motion_video(index: int,
         uint8 array of shape (T, H, W, 3), RGB.
     """
     return render_motion_sample(index, label, background_family, seed,
-                                num_frames, height, width, appearance,
-                                object_look)[0]
+                                num_frames, height, width, object_look)[0]
 
 
 # --- labels and background families of a split ---
@@ -579,44 +562,38 @@ def split_seed(seed: int, split: str) -> int:
     return int.from_bytes(digest[:8], 'little') >> 1
 
 
-def appearance_seed(seed: int) -> int:
-    """Seed of the shared appearances (63 bits): the same for every split."""
+def object_look_seed(seed: int) -> int:
+    """Seed of the shared object looks (63 bits): the same for every split.
+
+    Its salt ``':appearance'`` keeps the looks of generator version 2.
+    """
     return split_seed(seed, ':appearance')
 
 
-def _assign(
-    video_seed: int,
-    num_videos: int,
-    num_classes: int,
-    num_families: int,
-    correlation: float,
-    num_appearances: int = 0,
-    num_object_looks: int = 0
-) -> list[tuple[int, int, Optional[int], Optional[int]]]:
-    """``(label, background_family, appearance, object_look)`` per video.
+def _assign(video_seed: int,
+            num_videos: int,
+            num_classes: int,
+            num_families: int,
+            correlation: float,
+            num_object_looks: int = 0) -> list[tuple[int, int, Optional[int]]]:
+    """``(label, background_family, object_look)`` per video.
 
-    label = index % classes. With ``num_appearances`` A > 0, videos
-    ``g * C .. g * C + C - 1`` (C classes, one video per class) share
-    appearance ``g % A`` and its background family ``g % A % families``;
-    otherwise the appearance is None (the video's own) and the family is
-    tied to the label with probability ``correlation``. With
-    ``num_object_looks`` L > 0 the object look of group ``g`` is ``g % L``
-    (balanced over classes, independent of the background); otherwise None.
+    label = index % classes; the family is tied to the label with
+    probability ``correlation``, otherwise drawn uniformly. With
+    ``num_object_looks`` L > 0 the videos ``g * C .. g * C + C - 1`` (C
+    classes, one video per class) show object look ``g % L`` (balanced over
+    classes, independent of the background); otherwise None.
     """
     out = []
     for index in range(num_videos):
         label = index % num_classes
         group = index // num_classes
         look = group % num_object_looks if num_object_looks else None
-        if num_appearances:
-            appearance = group % num_appearances
-            out.append((label, appearance % num_families, appearance, look))
-            continue
         rng = _rng(video_seed, index, _STREAM_FAMILY)
         tied = rng.random() < correlation
         random_family = int(rng.integers(num_families))
         family = label % num_families if tied else random_family
-        out.append((label, family, None, look))
+        out.append((label, family, look))
     return out
 
 

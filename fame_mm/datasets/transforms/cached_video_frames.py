@@ -6,18 +6,19 @@ import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
-from .checked_decord import CheckedDecordDecode, CheckedDecordInit
+from ..video_readers import read_video
 
 
 @TRANSFORMS.register_module()
 class CachedVideoInit(BaseTransform):
-    """``CheckedDecordInit`` + a decode of every frame, cached in memory.
+    """Every frame of a video decoded once (decord), cached in memory.
 
     For small datasets read many times (the built-in benchmarks): the first
-    time a process sees a file it is opened and fully decoded with
-    :class:`CheckedDecordInit` / :class:`CheckedDecordDecode` (same errors),
-    afterwards its ``T x H x W x 3`` uint8 frames come from memory. Pair it
-    with :class:`CachedVideoDecode` in place of ``CheckedDecordDecode``.
+    time a process sees a file it is fully decoded with
+    :func:`~fame_mm.datasets.video_readers.read_video` (the errors of
+    :class:`CheckedVideoInit`), afterwards its ``T x H x W x 3`` uint8
+    frames come from memory. Pair it with :class:`CachedVideoDecode` in
+    place of ``CheckedVideoDecode``.
     Each process (DataLoader worker) holds its own cache, so use it with
     few workers, or none.
 
@@ -31,17 +32,12 @@ class CachedVideoInit(BaseTransform):
 
     def __init__(self, max_videos: int = 4096) -> None:
         self.max_videos = max_videos
-        self._init = CheckedDecordInit()
-        self._decode = CheckedDecordDecode()
         self._cache: 'OrderedDict[str, tuple]' = OrderedDict()
 
     def _load(self, filename: str) -> tuple:
-        results = self._init(dict(filename=filename))
-        results['frame_inds'] = np.arange(results['total_frames'])
-        results = self._decode(results)
-        frames = np.stack(results['imgs'])
+        frames, fps = read_video(filename)
         frames.flags.writeable = False  # shared: never modified in place
-        return frames, results['avg_fps']
+        return frames, fps
 
     def transform(self, results: Dict) -> Dict:
         """Attach the (cached) frames of ``results['filename']``."""

@@ -152,8 +152,7 @@ class ContrastiveDataPreprocessor(BaseDataPreprocessor):
             list[Tensor]: ``B`` uint8 tensors ``V x 3 x T x H x W`` on the
             decoder's device.
         """
-        from fame_mm.datasets.transforms import VideoReadError
-        from fame_mm.datasets.video_readers import open_video
+        from fame_mm.datasets.video_readers import VideoReadError, open_video
         device = self.decoder.get('device', 'cpu')
         if device == 'cuda':
             device = str(self.mean.device)
