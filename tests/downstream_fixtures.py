@@ -44,7 +44,7 @@ def save_pretraining_checkpoint(name: str,
     statistics a little away from their defaults (0, 1) so that loading them
     is observable. Returns ``path``."""
     cfg = Config.fromfile(config_path(name))
-    cfg.model.head.queue_len = 16
+    cfg.model.queue_len = 16
     torch.manual_seed(seed)
     model = MODELS.build(cfg.model)
     model.init_weights()

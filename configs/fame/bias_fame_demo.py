@@ -19,7 +19,8 @@ _base_ = [
 # Momentum 0.99, as in pretrain_demo.py: the run is 1280 steps.
 model = dict(
     backbone=_base_.resnet3d18_w16,
-    head=dict(in_channels=128, hid_channels=128, queue_len=128),
+    neck=dict(in_channels=128, hid_channels=128),
+    queue_len=128,
     momentum=0.99)
 
 # 1280 steps; the cosine schedule ends with them. After 640 steps FAME's

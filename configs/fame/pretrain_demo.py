@@ -19,10 +19,10 @@ _base_ = [
 # random init.
 model = dict(
     backbone=dict(_delete_=True, **_base_.resnet3d18_w16),
-    head=dict(
+    neck=dict(
         in_channels=_base_.resnet3d18_w16_channels,
-        hid_channels=_base_.resnet3d18_w16_channels,
-        queue_len=64),
+        hid_channels=_base_.resnet3d18_w16_channels),
+    queue_len=64,
     momentum=0.99)
 
 # Unlabelled two-clip samples of the 64 train videos, 16 per step.

@@ -21,7 +21,7 @@ _base_ = [
 # TimeSformer returns its class token (N x C): feature_pooling='vector'.
 model = dict(
     backbone=dict(_delete_=True, **_base_.timesformer_vit_b16),
-    head=dict(
+    neck=dict(
         in_channels=_base_.timesformer_vit_b16_channels,
         hid_channels=_base_.timesformer_vit_b16_channels),
     feature_pooling='vector')

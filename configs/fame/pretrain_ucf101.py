@@ -6,6 +6,6 @@ data_root = 'data/ucf101/videos'
 split = 1
 ann_file_train = f'data/ucf101/ucf101_train_split_{split}_videos.txt'
 
-model = dict(head=dict(queue_len=2048))
+model = dict(queue_len=2048)
 train_dataloader = dict(
     dataset=dict(ann_file=ann_file_train, data_prefix=dict(video=data_root)))

@@ -10,7 +10,7 @@ _base_ = ['./pretrain_demo.py', '../_base_/models/timesformer.py']
 # TimeSformer returns its class token (N x C): feature_pooling='vector'.
 model = dict(
     backbone=dict(_delete_=True, **_base_.timesformer_tiny),
-    head=dict(
+    neck=dict(
         in_channels=_base_.timesformer_tiny_channels,
         hid_channels=_base_.timesformer_tiny_channels),
     feature_pooling='vector')

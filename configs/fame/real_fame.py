@@ -18,11 +18,11 @@ _base_ = [
 # 0.8 -> 0.86 (docs/real_videos.md#collapse).
 model = dict(
     backbone=_base_.resnet3d18_w16,
-    head=dict(
+    neck=dict(
         in_channels=_base_.resnet3d18_w16_channels,
-        hid_channels=_base_.resnet3d18_w16_channels,
-        queue_len=128,
-        temperature=0.2),
+        hid_channels=_base_.resnet3d18_w16_channels),
+    head=dict(temperature=0.2),
+    queue_len=128,
     momentum=0.99)
 
 max_epochs = 64  # x 20 steps of 16 clips on 327 train videos: 1280 steps

@@ -38,9 +38,10 @@ def step(pipeline, type_name):
 PAPER = {
     'model.type': 'MoCoRecognizer',
     'model.backbone.type': 'InceptionI3D',
-    'model.head.queue_len': 65536,
+    'model.queue_len': 65536,
     'model.head.temperature': 0.1,
-    'model.head.out_channels': 128,
+    'model.neck.type': 'MoCoNeck',
+    'model.neck.out_channels': 128,
     'model.momentum': 0.999,
     'model.symmetric': True,
     'model.data_preprocessor.query_augments.0.type': 'FAME',
@@ -70,18 +71,18 @@ RECIPES = {
     },
     'pretrain_k400_r2plus1d': {
         **PAPER, 'model.backbone.type': 'R2Plus1D18',
-        'model.head.in_channels': 512,
-        'model.head.hid_channels': 512
+        'model.neck.in_channels': 512,
+        'model.neck.hid_channels': 512
     },
     'pretrain_ucf101': {
-        **PAPER, 'model.head.queue_len': 2048
+        **PAPER, 'model.queue_len': 2048
     },
     'pretrain_demo': {
         **PAPER,
         'model.backbone.type': 'ResNet3d',
         'model.backbone.base_channels': 16,
-        'model.head.in_channels': 128,
-        'model.head.queue_len': 64,
+        'model.neck.in_channels': 128,
+        'model.queue_len': 64,
         'model.momentum': 0.99,
         'optim_wrapper.optimizer.lr': 0.005,
         'train_cfg.max_epochs': 320,
@@ -96,8 +97,8 @@ RECIPES = {
     },
     'bias_fame_demo': {
         'model.backbone.type': 'ResNet3d',
-        'model.head.in_channels': 128,
-        'model.head.queue_len': 128,
+        'model.neck.in_channels': 128,
+        'model.queue_len': 128,
         'model.momentum': 0.99,
         'model.data_preprocessor.query_augments.0.type': 'FAME',
         'optim_wrapper.optimizer.lr': 0.005,

@@ -254,7 +254,7 @@ def small_demo(work_dir,
         'train_dataloader.dataset.pipeline.1.clip_len':
         4,
         'train_dataloader.dataset.pipeline.3.transforms.1.scale': (32, 32),
-        'model.head.queue_len':
+        'model.queue_len':
         16,
         'optim_wrapper.optimizer.lr':
         lr,

@@ -29,8 +29,8 @@ def tiny_demo_config(tmp_path, visualizer):
     ]).cfg_options
     cfg = Config.fromfile(DEMO_CONFIG)
     cfg.merge_from_dict(options)
-    cfg.model.head.update(
-        in_channels=8, hid_channels=16, out_channels=8, queue_len=16)
+    cfg.model.neck.update(in_channels=8, hid_channels=16, out_channels=8)
+    cfg.model.queue_len = 16
     cfg.model.backbone = dict(type='TinyVideoBackbone', channels=8)
     cfg.custom_hooks = [
         dict(type='FAMEVisualizationHook', interval=3, num_clips=NUM_CLIPS)

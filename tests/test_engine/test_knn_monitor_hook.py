@@ -114,7 +114,7 @@ def test_demo_epoch_logs_knn_scores(tmp_path):
         'train_dataloader.dataset.pipeline.1.clip_len':
         4,
         'train_dataloader.dataset.pipeline.3.transforms.1.scale': (32, 32),
-        'model.head.queue_len':
+        'model.queue_len':
         16,
         'custom_hooks.0.interval':
         1,

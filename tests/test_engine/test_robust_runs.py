@@ -35,8 +35,8 @@ custom_imports = dict(
     allow_failed_imports=False)
 model = dict(backbone=dict(_delete_=True, type='TinyVideoBackbone',
                            channels=8),
-             head=dict(in_channels=8, hid_channels=16, out_channels=8,
-                       queue_len=16))
+             neck=dict(in_channels=8, hid_channels=16, out_channels=8),
+             queue_len=16)
 pipeline = _base_.demo_two_clip_pipeline
 pipeline[1]['clip_len'] = 4
 pipeline[3]['transforms'][1]['scale'] = (32, 32)
@@ -92,7 +92,7 @@ def assert_same_state(resumed, expected):
     # Saved after the last step of epoch 2, before the epoch counter moves.
     assert resumed['meta']['epoch'] == expected['meta']['epoch'] == 1
     assert resumed['meta']['iter'] == expected['meta']['iter'] == 8
-    for key in ('head.queue', 'head.queue_ptr'):
+    for key in ('queue', 'queue_ptr'):
         torch.testing.assert_close(resumed['state_dict'][key],
                                    expected['state_dict'][key])
     keys = [k for k in expected['state_dict'] if k.startswith('key_encoder')]
@@ -199,6 +199,48 @@ def test_resume_skips_a_truncated_last_checkpoint(reference, tmp_path):
         in output
     assert f'Auto-resuming from {work / "iter_4.pth"}' in output
     assert osp.isfile(work / 'iter_8.pth')
+
+
+def version_1_name(name):
+    """The key MoCoRecognizer used before the projector and the queue
+    moved out of MoCoHead (tests/test_models/test_moco_legacy_checkpoint.py
+    loads a file written by that code)."""
+    if name in ('queue', 'queue_ptr'):
+        return 'head.' + name
+    if name.startswith('neck.'):
+        return 'head.projector.' + name[len('neck.'):]
+    return name
+
+
+def as_version_1(state_dict):
+    """``state_dict`` with version-1 keys and version metadata."""
+    old = type(state_dict)(
+        (version_1_name(name), value) for name, value in state_dict.items())
+    old._metadata = dict(state_dict._metadata)
+    old._metadata[''] = dict(version=1)
+    return old
+
+
+def test_resume_from_a_version_1_checkpoint(reference, tmp_path):
+    """--resume from a checkpoint with head.queue, head.queue_ptr and
+    head.projector.* ends where the uninterrupted run does."""
+    ref_root, _, ref_state = reference
+    _copy_data(ref_root, tmp_path)
+    work = tmp_path / 'work'
+    work.mkdir()
+    checkpoint = torch.load(
+        ref_root / 'work' / 'iter_4.pth', weights_only=True)
+    checkpoint['state_dict'] = as_version_1(checkpoint['state_dict'])
+    assert 'head.projector.2.weight' in checkpoint['state_dict']
+    torch.save(checkpoint, work / 'iter_4.pth')
+    (work / 'last_checkpoint').write_text(str(work / 'iter_4.pth'))
+    config = write_config(tmp_path / 'cfg.py', tmp_path / 'data',
+                          tmp_path / 'samples.jsonl')
+    output = train(config, work, '--resume').stdout
+    assert f'Auto-resuming from {work / "iter_4.pth"}' in output
+    assert_same_state(
+        torch.load(work / 'iter_8.pth', weights_only=True), ref_state)
+    assert 'version-1 MoCoRecognizer checkpoint: 6 keys renamed' in output
 
 
 def test_non_finite_loss_stops_the_run_without_saving(reference, tmp_path):

@@ -32,12 +32,13 @@ def main(out_file: str, norm_eval: bool) -> None:
             type='MoCoRecognizer',
             backbone=dict(
                 type='TinyVideoBackbone', channels=8, norm_eval=norm_eval),
-            head=dict(
-                type='MoCoHead',
+            neck=dict(
+                type='MoCoNeck',
                 in_channels=8,
                 hid_channels=16,
-                out_channels=8,
-                queue_len=32)))
+                out_channels=8),
+            head=dict(type='MoCoHead'),
+            queue_len=32))
     model.init_weights()
     model.train()
     inputs = torch.randn(
@@ -58,8 +59,8 @@ def main(out_file: str, norm_eval: bool) -> None:
             json.dump(
                 dict(
                     loss=loss.item(),
-                    queue=model.head.queue.tolist(),
-                    queue_ptr=int(model.head.queue_ptr)), f)
+                    queue=model.queue.tolist(),
+                    queue_ptr=int(model.queue_ptr)), f)
     if dist.is_initialized():
         dist.destroy_process_group()
 

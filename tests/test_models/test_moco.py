@@ -1,4 +1,4 @@
-"""MoCo head, recognizer and contrastive data preprocessor."""
+"""MoCo neck, head, recognizer and contrastive data preprocessor."""
 import copy
 import math
 
@@ -14,13 +14,10 @@ def tiny_moco(queue_len=64, momentum=0.9, **kwargs):
     cfg = dict(
         type='MoCoRecognizer',
         backbone=dict(type='TinyVideoBackbone', channels=16),
-        head=dict(
-            type='MoCoHead',
-            in_channels=16,
-            hid_channels=32,
-            out_channels=8,
-            queue_len=queue_len,
-            temperature=0.1),
+        neck=dict(
+            type='MoCoNeck', in_channels=16, hid_channels=32, out_channels=8),
+        head=dict(type='MoCoHead', temperature=0.1),
+        queue_len=queue_len,
         momentum=momentum,
         data_preprocessor=dict(type='ContrastiveDataPreprocessor'))
     cfg.update(kwargs)
@@ -34,48 +31,50 @@ def random_views(batch=4, frames=4, size=16, seed=0):
     return torch.randn(batch, 2, 3, frames, size, size, generator=gen)
 
 
-def test_head_enqueue_wraps_around():
-    head = MODELS.build(
-        dict(
-            type='MoCoHead',
-            in_channels=4,
-            hid_channels=4,
-            out_channels=3,
-            queue_len=8))
-    keys = [torch.full((4, 3), float(i)) for i in range(3)]
-    head.enqueue(keys[0])
-    assert int(head.queue_ptr) == 4
-    head.enqueue(keys[1])
-    assert int(head.queue_ptr) == 0
-    head.enqueue(keys[2])
-    assert int(head.queue_ptr) == 4
-    assert torch.equal(head.queue[:, :4], keys[2].t())
-    assert torch.equal(head.queue[:, 4:], keys[1].t())
-    names = dict(head.named_buffers())
+def test_enqueue_wraps_around():
+    model = tiny_moco(queue_len=16)
+    keys = [torch.full((8, 8), float(i)) for i in range(3)]
+    model.enqueue(keys[0])
+    assert int(model.queue_ptr) == 8
+    model.enqueue(keys[1])
+    assert int(model.queue_ptr) == 0
+    model.enqueue(keys[2])
+    assert int(model.queue_ptr) == 8
+    assert torch.equal(model.queue[:, :8], keys[2].t())
+    assert torch.equal(model.queue[:, 8:], keys[1].t())
+    names = dict(model.named_buffers())
     assert 'queue' in names and 'queue_ptr' in names
 
 
-def test_head_rejects_queue_not_multiple_of_key_batch():
-    head = MODELS.build(
-        dict(
-            type='MoCoHead',
-            in_channels=4,
-            hid_channels=4,
-            out_channels=3,
-            queue_len=10))
+def test_rejects_queue_not_multiple_of_key_batch():
+    model = tiny_moco(queue_len=10)
     with pytest.raises(ValueError, match='queue_len=10 is not a multiple'):
-        head.enqueue(torch.randn(4, 3))
+        model.enqueue(torch.randn(4, 8))
+
+
+def test_one_owner_per_state():
+    """The recognizer owns the queue and the key encoder, the neck is the
+    projector, the head has no parameters or buffers."""
+    model = tiny_moco(queue_len=16)
+    assert list(model.head.state_dict()) == []
+    assert tuple(model.queue.shape) == (8, 16)
+    assert model.query_encoder()[1] is model.neck
+    assert [type(m).__name__ for m in model.neck
+            ] == ['AdaptiveAvgPool3d', 'Flatten', 'Linear', 'ReLU', 'Linear']
+
+
+def test_version_1_head_config_says_where_its_args_went():
+    cfg = dict(
+        type='MoCoRecognizer',
+        backbone=dict(type='TinyVideoBackbone', channels=16),
+        neck=dict(type='MoCoNeck', in_channels=16, hid_channels=32),
+        head=dict(type='MoCoHead', queue_len=64))
+    with pytest.raises(ValueError, match='Set model.queue_len instead'):
+        MODELS.build(cfg)
 
 
 def test_head_loss_and_accuracy_on_known_logits():
-    head = MODELS.build(
-        dict(
-            type='MoCoHead',
-            in_channels=4,
-            hid_channels=4,
-            out_channels=2,
-            queue_len=4,
-            temperature=0.5))
+    head = MODELS.build(dict(type='MoCoHead', temperature=0.5))
     queries = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
     keys = torch.tensor([[1.0, 0.0], [1.0, 0.0]])
     negatives = torch.tensor([[0.0, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0]])
@@ -95,13 +94,7 @@ def test_head_loss_and_accuracy_on_known_logits():
 def test_head_neg_cos_reads_collapse():
     """All embeddings one direction: ``neg_cos`` 1 and the loss ln(1 + K);
     spread ones: ``neg_cos`` near 0."""
-    head = MODELS.build(
-        dict(
-            type='MoCoHead',
-            in_channels=4,
-            hid_channels=4,
-            out_channels=16,
-            queue_len=32))
+    head = MODELS.build(dict(type='MoCoHead'))
     gen = torch.Generator().manual_seed(0)
     one_way = torch.nn.functional.normalize(torch.ones(8, 16), dim=1)
     out = head.loss(one_way, one_way, one_way[:1].t().repeat(1, 32))
@@ -135,13 +128,13 @@ def test_key_encoder_starts_equal_then_follows_momentum():
 def test_loss_enqueues_both_directions_against_the_old_queue():
     model = tiny_moco(queue_len=64)
     model.train()
-    queue_before = model.head.queue.clone()
+    queue_before = model.queue.clone()
     torch.manual_seed(0)
     losses = model(random_views(batch=4), mode='loss')
     assert set(losses) == {'loss', 'top1_acc', 'top5_acc', 'neg_cos'}
     assert torch.isfinite(losses['loss'])
-    assert int(model.head.queue_ptr) == 8  # 2 directions x 4 clips
-    assert torch.equal(model.head.queue[:, 8:], queue_before[:, 8:])
+    assert int(model.queue_ptr) == 8  # 2 directions x 4 clips
+    assert torch.equal(model.queue[:, 8:], queue_before[:, 8:])
     losses['loss'].backward()
     assert model.backbone.conv.weight.grad is not None
     assert model.key_encoder.module[0].conv.weight.grad is None
@@ -156,7 +149,7 @@ def test_official_mode_enqueues_between_directions():
     official = model(inputs, mode='loss')['loss']
     torch.manual_seed(0)
     project = twin(inputs, mode='loss')['loss']
-    assert int(model.head.queue_ptr) == 8
+    assert int(model.queue_ptr) == 8
     assert not torch.allclose(official, project)
 
 
@@ -173,7 +166,9 @@ def test_tensor_mode_returns_backbone_features():
 def test_checkpoint_carries_queue_and_key_encoder():
     model = tiny_moco()
     state = model.state_dict()
-    assert 'head.queue' in state and 'head.queue_ptr' in state
+    assert 'queue' in state and 'queue_ptr' in state
+    assert any(k.startswith('neck.') for k in state)
+    assert not any(k.startswith('head.') for k in state)
     assert any(k.startswith('key_encoder.module.0.') for k in state)
     assert any(k.startswith('backbone.') for k in state)
 

@@ -13,7 +13,7 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 def demo_config(data_root):
     cfg = Config.fromfile(osp.join(REPO, 'configs/fame/pretrain_demo.py'))
     cfg.merge_from_dict({
-        'model.head.queue_len':
+        'model.queue_len':
         64,
         'train_dataloader.dataset.data_root':
         str(data_root),
@@ -32,7 +32,7 @@ def contrastive_loss(model, batch, queue, seed):
     with torch.no_grad():
         data = model.data_preprocessor(batch, training=True)
         loss = model(**data, mode='loss')['loss']
-    model.head.queue.copy_(queue)
+    model.queue.copy_(queue)
     return loss.item()
 
 
@@ -48,9 +48,9 @@ def test_demo_model_loss_is_finite_and_decreases(tmp_path):
         isinstance(aug, MODELS.get('FAME'))
         for aug in model.data_preprocessor.query_augments)
     for step in range(4):  # fill the queue with real keys: 4 x 16 = 64
-        contrastive_loss(model, batch, model.head.queue.clone(), step)
-        model.head.queue_ptr.add_(16).remainder_(64)
-    queue = model.head.queue.clone()
+        contrastive_loss(model, batch, model.queue.clone(), step)
+        model.queue_ptr.add_(16).remainder_(64)
+    queue = model.queue.clone()
 
     before = contrastive_loss(model, batch, queue, seed=100)
     optim = OptimWrapper(
@@ -58,7 +58,7 @@ def test_demo_model_loss_is_finite_and_decreases(tmp_path):
     for step in range(6):
         torch.manual_seed(step)
         log_vars = model.train_step(batch, optim)
-        model.head.queue.copy_(queue)
+        model.queue.copy_(queue)
         assert torch.isfinite(log_vars['loss'])
     after = contrastive_loss(model, batch, queue, seed=100)
     # The demo's small ResNet3d starts low against the random queue (about

@@ -54,7 +54,7 @@ def _randomise_norms(model: nn.Module) -> None:
 @pytest.fixture(scope='module')
 def pretrain_cfg() -> Config:
     cfg = Config.fromfile(PRETRAIN_CFG)
-    cfg.model.head.queue_len = 16  # 2 clips x 2 directions per step
+    cfg.model.queue_len = 16  # 2 clips x 2 directions per step
     return cfg
 
 
@@ -135,10 +135,11 @@ def test_pretrain_config_recipe(pretrain_cfg):
     cfg = Config.fromfile(PRETRAIN_CFG)
     assert cfg.model.type == 'MoCoRecognizer'
     assert cfg.model.backbone == Config.fromfile(FINETUNE_CFG).model.backbone
-    head = cfg.model.head
-    assert (head.in_channels, head.hid_channels,
-            head.out_channels) == (512, 512, 128)
-    assert head.queue_len == 65536 and head.temperature == 0.1
+    neck = cfg.model.neck
+    assert (neck.in_channels, neck.hid_channels,
+            neck.out_channels) == (512, 512, 128)
+    assert cfg.model.queue_len == 65536
+    assert cfg.model.head.temperature == 0.1
     assert cfg.model.momentum == 0.999
     pipeline = cfg.train_dataloader.dataset.pipeline
     assert pipeline[1]['clip_len'] == 16 and pipeline[1]['frame_interval'] == 2
@@ -170,7 +171,7 @@ def test_pretrain_model_builds_and_trains_one_step(pretrain_model):
                   model.backbone.layer4[1].conv2[0][3].weight):
         assert param.grad is not None
         assert torch.isfinite(param.grad).all() and param.grad.abs().sum() > 0
-    assert int(model.head.queue_ptr) == 4
+    assert int(model.queue_ptr) == 4
 
 
 def test_finetune_model_loads_pretrained_backbone(pretrain_model):

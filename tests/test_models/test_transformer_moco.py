@@ -40,12 +40,13 @@ def moco(backbone, channels, **kwargs):
         dict(
             type='MoCoRecognizer',
             backbone=backbone,
-            head=dict(
-                type='MoCoHead',
+            neck=dict(
+                type='MoCoNeck',
                 in_channels=channels,
                 hid_channels=channels,
-                out_channels=8,
-                queue_len=16),
+                out_channels=8),
+            head=dict(type='MoCoHead'),
+            queue_len=16,
             momentum=0.9,
             data_preprocessor=dict(type='ContrastiveDataPreprocessor'),
             **kwargs))
@@ -92,8 +93,8 @@ def test_timesformer_moco_step_trains_backbone_and_projector():
     losses['loss'].backward()
     spatial_attn = model.backbone.transformer_layers.layers[0].attentions[1]
     assert spatial_attn.attn.in_proj_weight.grad.abs().sum() > 0
-    assert model.head.projector[2].weight.grad.abs().sum() > 0
-    assert int(model.head.queue_ptr) == 8  # 4 keys x 2 directions
+    assert model.neck[2].weight.grad.abs().sum() > 0
+    assert int(model.queue_ptr) == 8  # 4 keys x 2 directions
 
 
 def test_timesformer_key_encoder_is_the_momentum_copy_with_pooling():
@@ -104,7 +105,7 @@ def test_timesformer_key_encoder_is_the_momentum_copy_with_pooling():
     clips = views()[:, 0]
     model.eval()
     with torch.no_grad():
-        queries = model.head.embed(model.backbone_features(clips))
+        queries = model.embed(model.backbone_features(clips))
         keys = model.encode_keys(clips)
     torch.testing.assert_close(queries, keys)
 

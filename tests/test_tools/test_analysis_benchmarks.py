@@ -23,7 +23,7 @@ TINY_DEMO = [
     'train_dataloader.dataset.num_videos=8',
     'train_dataloader.batch_size=4',
     'train_dataloader.dataset.pipeline.3.transforms.1.scale=(32,32)',
-    'model.head.queue_len=64',
+    'model.queue_len=64',
 ]
 
 

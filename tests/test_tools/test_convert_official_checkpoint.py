@@ -109,7 +109,7 @@ def test_pretraining_query_encoder_reproduces_released_outputs(
     expected = reference['models'][layout]
     with torch.no_grad():
         features = model.backbone(reference_input(reference, layout))
-        projection = model.head.embed(features)
+        projection = model.embed(features)
     assert list(features.shape) == expected['feature_map_shape']
     pooled = features.mean(dim=(2, 3, 4)).flatten()
     assert relative_error(
@@ -138,7 +138,7 @@ def test_pretraining_key_encoder_is_the_released_encoder_k(
     swapped = load_converted(out)['state_dict']
     original = convert(layout)[0]['state_dict']
     encoders = (('backbone.', 'key_encoder.module.0.'),
-                ('head.projector.', 'key_encoder.module.1.'))
+                ('neck.', 'key_encoder.module.1.'))
     pairs = [(name, key_prefix + name[len(query_prefix):])
              for query_prefix, key_prefix in encoders for name in original
              if name.startswith(query_prefix)]
@@ -170,14 +170,13 @@ def test_pretraining_file_carries_queue_and_key_encoder(
     converted, _, source, _ = convert(layout)
     state_dict = converted['state_dict']
     released = torch.load(source, weights_only=True)['state_dict']
-    assert torch.equal(state_dict['head.queue'], released['module.queue'])
-    assert torch.equal(state_dict['head.queue_ptr'],
-                       released['module.queue_ptr'])
+    assert torch.equal(state_dict['queue'], released['module.queue'])
+    assert torch.equal(state_dict['queue_ptr'], released['module.queue_ptr'])
     # Continuing must average the key encoder, not copy the query into it.
     assert int(state_dict[EMA_STEPS_KEY]) == 1
     key_tensors = [k for k in state_dict if k.startswith('key_encoder.')]
     query_tensors = [
-        k for k in state_dict if k.startswith(('backbone.', 'head.proj'))
+        k for k in state_dict if k.startswith(('backbone.', 'neck.'))
     ]
     assert len(key_tensors) == len(query_tensors) + 1  # + steps
     assert converted['meta']['official_epoch'] == 200
@@ -492,7 +491,7 @@ def shrunken_pretraining(tiny_videos, work_dir, queue_len: int) -> Config:
     step of 2 videos, 4-frame clips at 32 x 32."""
     cfg = Config.fromfile(
         osp.join(REPO, 'configs', 'fame', 'pretrain_ucf101.py'))
-    cfg.model.head.queue_len = queue_len
+    cfg.model.queue_len = queue_len
     cfg.train_dataloader.update(
         batch_size=2,
         num_workers=0,
@@ -534,15 +533,13 @@ def test_converted_pretraining_continues_the_released_run(
     helpers.assert_same_tensors(snapshot.state, start)
 
     final = helpers.unwrap(runner.model).state_dict()
-    assert int(final['head.queue_ptr']) == 4
-    assert torch.equal(final['head.queue'][:, 4:], start['head.queue'][:, 4:])
-    assert not torch.equal(final['head.queue'][:, :4],
-                           start['head.queue'][:, :4])
+    assert int(final['queue_ptr']) == 4
+    assert torch.equal(final['queue'][:, 4:], start['queue'][:, 4:])
+    assert not torch.equal(final['queue'][:, :4], start['queue'][:, :4])
     model = helpers.unwrap(runner.model)
     for name, _ in model.key_encoder.module.named_parameters():
-        query = start[
-            ('backbone.' if name.startswith('0.') else 'head.projector.') +
-            name[2:]]
+        query = start[('backbone.' if name.startswith('0.') else 'neck.') +
+                      name[2:]]
         key = start['key_encoder.module.' + name]
         averaged = key + 0.001 * (query - key)
         assert torch.allclose(

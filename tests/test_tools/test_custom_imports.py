@@ -25,7 +25,9 @@ def test_user_config_with_custom_imports_trains_with_stock_runner(tmp_path):
         model = dict(
             type='MoCoRecognizer',
             backbone=dict(type='InceptionI3D'),
-            head=dict(type='MoCoHead', queue_len=64),
+            neck=dict(type='MoCoNeck'),
+            head=dict(type='MoCoHead'),
+            queue_len=64,
             data_preprocessor=dict(
                 type='ContrastiveDataPreprocessor',
                 query_augments=[dict(type='FAME', permutation='derangement')],

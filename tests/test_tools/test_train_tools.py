@@ -34,7 +34,7 @@ def test_resume_restores_queue_and_continues(demo_run):
     work_dir, data_root, _ = demo_run
     checkpoint = torch.load(work_dir / 'epoch_2.pth', map_location='cpu')
     state = checkpoint['state_dict']
-    assert 'head.queue' in state and 'head.queue_ptr' in state
+    assert 'queue' in state and 'queue_ptr' in state
 
     cfg = Config.fromfile(DEMO_CONFIG)
     cfg.merge_from_dict(
@@ -48,8 +48,8 @@ def test_resume_restores_queue_and_continues(demo_run):
     runner = Runner.from_cfg(cfg)
     runner.load_or_resume()  # torch.load with weights_only (upstream fix)
     assert runner.epoch == 2
-    torch.testing.assert_close(runner.model.head.queue, state['head.queue'])
-    assert int(runner.model.head.queue_ptr) == int(state['head.queue_ptr'])
+    torch.testing.assert_close(runner.model.queue, state['queue'])
+    assert int(runner.model.queue_ptr) == int(state['queue_ptr'])
     torch.testing.assert_close(
         runner.model.key_encoder.module.state_dict(), {
             k[len('key_encoder.module.'):]: v

@@ -227,7 +227,7 @@ def arm_config(config_file: str, settings: dict, seed: int,
         train_dataset = unbiased_train_dataset(cfg, settings)
     else:
         train_dataset, _ = split_datasets(cfg, settings)
-        cfg.model.head.queue_len = settings['queue_len']
+        cfg.model.queue_len = settings['queue_len']
         cfg.optim_wrapper.optimizer.lr = settings['lr']
     cfg.train_dataloader.dataset.update(train_dataset)
     cfg.train_dataloader.batch_size = settings['batch_size']
@@ -242,7 +242,7 @@ def arm_config(config_file: str, settings: dict, seed: int,
         if supervised:
             cfg.model.cls_head.in_channels = 1024
         else:
-            cfg.model.head.update(in_channels=1024, hid_channels=1024)
+            cfg.model.neck.update(in_channels=1024, hid_channels=1024)
     ab.set_epochs(cfg, epochs)
     cfg.randomness = dict(seed=seed, diff_rank_seed=True)
     cfg.work_dir = work_dir

@@ -221,7 +221,7 @@ def e2e_rows(args, log, video_dir: str) -> List[dict]:
         options += [
             'train_dataloader.dataset.pipeline.1.clip_len=4',
             'train_dataloader.dataset.pipeline.3.transforms.1.scale='
-            '(32,32)', 'model.head.queue_len=64',
+            '(32,32)', 'model.queue_len=64',
             'train_dataloader.pin_memory=False'
         ]
     start = time.perf_counter()

@@ -4,13 +4,12 @@ custom_imports = dict(imports=['fame_mm'], allow_failed_imports=False)
 model = dict(
     type='MoCoRecognizer',
     backbone=dict(type='InceptionI3D'),
-    head=dict(
-        type='MoCoHead',
-        in_channels=1024,
-        hid_channels=1024,
-        out_channels=128,
-        queue_len=65536,
-        temperature=0.1),
+    # The projector (docs/method.md §4.1).
+    neck=dict(
+        type='MoCoNeck', in_channels=1024, hid_channels=1024,
+        out_channels=128),
+    head=dict(type='MoCoHead', temperature=0.1),
+    queue_len=65536,
     momentum=0.999,
     symmetric=True,
     enqueue_between_directions=False,

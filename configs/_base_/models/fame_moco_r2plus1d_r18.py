@@ -5,4 +5,4 @@ _base_ = './fame_moco_inception_i3d.py'
 
 model = dict(
     backbone=dict(type='R2Plus1D18'),
-    head=dict(in_channels=512, hid_channels=512))
+    neck=dict(in_channels=512, hid_channels=512))

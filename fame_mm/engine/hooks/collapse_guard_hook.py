@@ -15,7 +15,7 @@ LIKELY_CAUSES = (
     '(optim_wrapper.optimizer.lr; the paper\'s 0.01 at batch 64 is 0.0025 '
     'at batch 16)',
     'the negative queue is too small or the run too short for it '
-    '(model.head.queue_len, train_cfg.max_epochs)',
+    '(model.queue_len, train_cfg.max_epochs)',
     'the BatchNorm statistics of the fused (FAME) query clips differ from '
     'those of the unfused key clips',
     'too strong an augmentation on top of the merge '

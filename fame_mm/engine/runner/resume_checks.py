@@ -11,16 +11,24 @@ class ResumeMismatchError(ValueError):
     """A checkpoint to resume from does not fit the model."""
 
 
+def model_key(model: torch.nn.Module, name: str,
+              revise_keys: List[Tuple[str, str]]) -> str:
+    """The model's name of a checkpoint key: revised as mmengine does, then
+    renamed by the model's ``upgrade_key`` (older layouts) if it has one."""
+    for pattern, replacement in revise_keys:
+        name = re.sub(pattern, replacement, name)
+    upgrade = getattr(model, 'upgrade_key', None)
+    return name if upgrade is None else upgrade(name)
+
+
 def shape_mismatches(model: torch.nn.Module, state_dict: Dict[str, Any],
                      revise_keys: List[Tuple[str, str]]) -> List[str]:
     """``'name: checkpoint (..) vs model (..)'`` for every model tensor
-    whose checkpoint tensor (keys revised as mmengine does) differs in
-    shape."""
+    whose checkpoint tensor (key as :func:`model_key`) differs in shape."""
     expected = model.state_dict()
     found = []
     for name, value in state_dict.items():
-        for pattern, replacement in revise_keys:
-            name = re.sub(pattern, replacement, name)
+        name = model_key(model, name, revise_keys)
         if (name in expected and isinstance(value, torch.Tensor)
                 and value.shape != expected[name].shape):
             found.append(f'{name}: checkpoint {tuple(value.shape)} vs model '

@@ -1,25 +1,11 @@
-"""MoCo projection, negative queue and InfoNCE loss for video features."""
-from typing import Dict, List, Tuple
+"""InfoNCE loss of MoCo for video embeddings."""
+from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
 from mmaction.registry import MODELS
-from mmengine.dist import all_gather, get_world_size
 from mmengine.model import BaseModule
-from torch import Tensor, nn
-
-
-def build_projector(in_channels: int, hid_channels: int,
-                    out_channels: int) -> nn.Sequential:
-    """Global average pool + MLP, docs/method.md §4.1.
-
-    Maps ``N x in_channels x T x H x W`` (or ``N x in_channels``) features
-    to ``N x out_channels`` embeddings (not normalised).
-    """
-    return nn.Sequential(
-        nn.AdaptiveAvgPool3d(1), nn.Flatten(1),
-        nn.Linear(in_channels, hid_channels), nn.ReLU(inplace=True),
-        nn.Linear(hid_channels, out_channels))
+from torch import Tensor
 
 
 def contrastive_topk(logits: Tensor,
@@ -41,49 +27,23 @@ def contrastive_topk(logits: Tensor,
 
 @MODELS.register_module()
 class MoCoHead(BaseModule):
-    """MoCo head: projector, queue of negatives, InfoNCE with temperature.
+    """MoCo head: InfoNCE logits and loss with a temperature.
 
-    The queue and its pointer are buffers, so checkpoints carry them and
-    ``--resume`` restores them.
+    It holds no state: the projector is ``MoCoRecognizer.neck``
+    (:class:`~fame_mm.models.necks.MoCoNeck`), and the negative queue, its
+    update and the key encoder belong to
+    :class:`~fame_mm.models.recognizers.MoCoRecognizer`.
 
     Args:
-        in_channels (int): Backbone feature channels (1024 for
-            Inception-I3D, 512 for R(2+1)D-18).
-        hid_channels (int): Hidden width of the projection MLP.
-        out_channels (int): Embedding size. Defaults to 128.
-        queue_len (int): Number of negatives K. Must be a multiple of the
-            number of keys enqueued per step (all processes). Defaults to
-            65536.
         temperature (float): Softmax temperature. Defaults to 0.1.
         init_cfg (dict, optional): mmengine init config.
     """
 
     def __init__(self,
-                 in_channels: int = 1024,
-                 hid_channels: int = 1024,
-                 out_channels: int = 128,
-                 queue_len: int = 65536,
                  temperature: float = 0.1,
-                 init_cfg: dict = None) -> None:
+                 init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        self.projector = build_projector(in_channels, hid_channels,
-                                         out_channels)
-        self.queue_len = queue_len
         self.temperature = temperature
-        self.register_buffer(
-            'queue', F.normalize(torch.randn(out_channels, queue_len), dim=0))
-        self.register_buffer('queue_ptr', torch.zeros(1, dtype=torch.long))
-
-    def embed(self, feats: Tensor) -> Tensor:
-        """Project backbone features to L2-normalised embeddings.
-
-        Args:
-            feats (Tensor): ``N x C x T x H x W`` backbone features.
-
-        Returns:
-            Tensor: ``N x out_channels``, unit length.
-        """
-        return F.normalize(self.projector(feats), dim=1)
 
     def contrastive_logits(self, queries: Tensor, keys: Tensor,
                            negatives: Tensor) -> Tensor:
@@ -110,7 +70,7 @@ class MoCoHead(BaseModule):
             queries (Tensor): ``N x D`` unit query embeddings.
             keys (Tensor): ``N x D`` unit positive keys.
             negatives (Tensor): ``D x K`` negatives, usually
-                ``self.queue.clone()``.
+                ``MoCoRecognizer.queue_snapshot()``.
 
         Returns:
             dict[str, Tensor]: ``loss``, ``top1_acc``, ``top5_acc`` and
@@ -128,28 +88,3 @@ class MoCoHead(BaseModule):
             top1_acc=top1,
             top5_acc=top5,
             neg_cos=neg_cos)
-
-    @torch.no_grad()
-    def enqueue(self, keys: Tensor) -> None:
-        """Replace the oldest queue entries by the keys of all processes.
-
-        Args:
-            keys (Tensor): ``N x D`` keys of this process.
-
-        Raises:
-            ValueError: If ``queue_len`` is not a multiple of the number of
-                keys enqueued per step (all processes together).
-        """
-        all_keys = torch.cat(all_gather(keys.detach()), dim=0)
-        num_keys = all_keys.shape[0]
-        if self.queue_len % num_keys != 0:
-            raise ValueError(
-                f'MoCoHead.queue_len={self.queue_len} is not a multiple of '
-                f'the {num_keys} keys enqueued per step ({keys.shape[0]} per '
-                f'process x {get_world_size()} processes). Set '
-                f'model.head.queue_len to a multiple of {num_keys}, e.g. '
-                f'{max(1, self.queue_len // num_keys) * num_keys}, or change '
-                'the batch size.')
-        ptr = int(self.queue_ptr)
-        self.queue[:, ptr:ptr + num_keys] = all_keys.t().to(self.queue.dtype)
-        self.queue_ptr[0] = (ptr + num_keys) % self.queue_len

@@ -1,11 +1,13 @@
 """Hand a pretrained query backbone over to downstream models.
 
 A FAME pretraining checkpoint holds the query backbone (``backbone.*``), the
-projector and queue (``head.*``) and the momentum key encoder
-(``key_encoder.*``). Downstream protocols (finetuning, linear probe,
-retrieval) take the query backbone only. Loading is strict about the one
-thing that matters: if no tensor of the checkpoint fits the backbone, it
-raises instead of silently training from scratch.
+projector (``neck.*``; ``head.projector.*`` before version 2 of
+``MoCoRecognizer``), the queue (``queue``, ``queue_ptr``; ``head.queue*``
+before) and the momentum key encoder (``key_encoder.*``). Downstream
+protocols (finetuning, linear probe, retrieval) take the query backbone only.
+Loading is strict about the one thing that matters: if no tensor of the
+checkpoint fits the backbone, it raises instead of silently training from
+scratch.
 """
 import os.path as osp
 from dataclasses import dataclass, field

@@ -13,11 +13,12 @@ checkpoints, each for two backbones:
   ``r2plus1d_18`` with ``fc`` (Linear C-num_classes), keys ``module.*``
   under DDP, plain otherwise.
 
-They map onto fame_mm's ``MoCoRecognizer`` (``backbone.*``,
-``head.projector.*``, ``head.queue``, ``head.queue_ptr``,
-``key_encoder.module.0.*`` = key backbone, ``key_encoder.module.1.*`` = key
-projector) and onto mmaction2's ``Recognizer3D`` (``backbone.*``,
-``cls_head.fc_cls.*``). Name rules (the only differences):
+They map onto fame_mm's ``MoCoRecognizer`` (``backbone.*``, ``neck.*`` =
+projector, ``queue``, ``queue_ptr``, ``key_encoder.module.0.*`` = key
+backbone, ``key_encoder.module.1.*`` = key projector; the layout of version 2
+of the model, see ``MoCoRecognizer.upgrade_key``) and onto mmaction2's
+``Recognizer3D`` (``backbone.*``, ``cls_head.fc_cls.*``). Name rules (the
+only differences):
 
 ==========================  ===================================
 released                    fame_mm
@@ -26,10 +27,10 @@ I3D ``<unit>.conv3d.*``     ``<unit>.conv.*``
 I3D ``<unit>.batch3d.*``    ``<unit>.bn.*``
 I3D ``mixed_*.branch_<i>.`` ``mixed_*.branch<i>.``
 R(2+1)D backbone            same names (torchvision's)
-I3D ``id_head.{2,4}.*``     ``head.projector.{2,4}.*``
-R(2+1)D ``fc.{0,2}.*``      ``head.projector.{2,4}.*``
+I3D ``id_head.{2,4}.*``     ``neck.{2,4}.*``
+R(2+1)D ``fc.{0,2}.*``      ``neck.{2,4}.*``
 ``encoder_k.*``             ``key_encoder.module.{0,1}.*``
-``queue``, ``queue_ptr``    ``head.queue``, ``head.queue_ptr``
+``queue``, ``queue_ptr``    ``queue``, ``queue_ptr``
 classifier ``fc.*``         ``cls_head.fc_cls.*``
 ==========================  ===================================
 
@@ -323,10 +324,10 @@ def fame_name(name: str, layout: OfficialLayout) -> str:
             return 'cls_head.fc_cls.' + name[len('fc.'):]
         return 'backbone.' + backbone_name(name, layout.arch)
     if name in ('queue', 'queue_ptr'):
-        return 'head.' + name
+        return name
     if name.startswith('encoder_q.'):
         return _encoder_name(name[len('encoder_q.'):], layout.arch,
-                             'backbone.', 'head.projector.')
+                             'backbone.', 'neck.')
     if name.startswith('encoder_k.'):
         return _encoder_name(name[len('encoder_k.'):], layout.arch,
                              'key_encoder.module.0.', 'key_encoder.module.1.')
@@ -355,12 +356,13 @@ def build_target_model(layout: OfficialLayout,
         cfg = dict(
             type='MoCoRecognizer',
             backbone=dict(type=backbone_type),
-            head=dict(
-                type='MoCoHead',
+            neck=dict(
+                type='MoCoNeck',
                 in_channels=channels,
                 hid_channels=channels,
-                out_channels=EMBED_DIM,
-                queue_len=layout.queue_len))
+                out_channels=EMBED_DIM),
+            head=dict(type='MoCoHead'),
+            queue_len=layout.queue_len)
     else:
         cfg = dict(
             type='Recognizer3D',
@@ -465,10 +467,10 @@ def convert_state_dict(
 
 # Where the tensors of each released group go, for the progress lines.
 GROUP_TARGETS = {
-    'encoder_q': 'backbone.*, head.projector.*',
+    'encoder_q': 'backbone.*, neck.* (projector)',
     'encoder_k': 'key_encoder.module.0.* (backbone), .1.* (projector)',
-    'queue': 'head.queue',
-    'queue_ptr': 'head.queue_ptr',
+    'queue': 'queue',
+    'queue_ptr': 'queue_ptr',
     'backbone': 'backbone.*',
     'fc': 'cls_head.fc_cls.*',
 }

@@ -1,0 +1,3 @@
+from .moco_neck import MoCoNeck
+
+__all__ = ['MoCoNeck']
