@@ -32,3 +32,8 @@ timesformer_tiny = dict(
     num_heads=4,
     num_transformer_layers=4)
 timesformer_tiny_channels = 64
+# Its optimiser settings: the time embedding, the only source of frame
+# order (zero at init: the network starts blind to the direction of time),
+# at 100 x the learning rate and without weight decay.
+timesformer_tiny_paramwise_cfg = dict(
+    custom_keys=dict(time_embed=dict(lr_mult=100, decay_mult=0)))
