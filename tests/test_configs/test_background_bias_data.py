@@ -156,6 +156,7 @@ def test_a_flipped_left_clip_moves_right(train_data):
         assert np.sign(motion[axis]) == expected, (label, motion)
 
 
+@pytest.mark.slow
 def test_the_ceiling_learns_a_tiny_case(tmp_path):
     cfg = Config.fromfile(CEILING_CONFIG)
     cfg.train_dataloader.dataset.update(

@@ -196,6 +196,7 @@ def _param(model, name):
     return dict(model.named_parameters())[name].detach().clone()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', TRAINABLE)
 def test_config_trains_and_validates_on_tiny_videos(name, downstream_cfg,
                                                     helpers):
@@ -261,6 +262,7 @@ def test_config_trains_and_validates_on_tiny_videos(name, downstream_cfg,
             torch.testing.assert_close(sample.pred_score, clip_scores.mean(0))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', RETRIEVAL)
 def test_retrieval_config_runs_the_test_loop(name, downstream_cfg, helpers,
                                              tmp_path):

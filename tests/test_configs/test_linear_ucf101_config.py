@@ -28,6 +28,7 @@ def linear_run(downstream_cfg, i3d_checkpoint, tmp_path_factory):
     return runner
 
 
+@pytest.mark.slow
 def test_backbone_and_bn_statistics_frozen(linear_run, i3d_checkpoint,
                                            helpers):
     model = helpers.unwrap(linear_run.model)
@@ -47,6 +48,7 @@ def test_backbone_and_bn_statistics_frozen(linear_run, i3d_checkpoint,
     assert norms and all(not m.training for m in norms)
 
 
+@pytest.mark.slow
 def test_classifier_learns(linear_run, helpers):
     model = helpers.unwrap(linear_run.model)
     start = helpers.snapshot_hook(linear_run).state

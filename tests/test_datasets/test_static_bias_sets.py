@@ -215,6 +215,7 @@ def test_tool_command_line(video_set, tmp_path, repo_root, capsys):
         tool.main([str(tmp_path / 'nope.txt'), '--out-dir', str(out)])
 
 
+@pytest.mark.slow
 def test_metric_and_runner_report_static_bias(video_set, tmp_path):
     """tools/test.py's path: a Runner test loop with StaticBiasMetric."""
     from mmengine.runner import Runner

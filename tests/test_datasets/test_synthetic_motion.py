@@ -69,6 +69,7 @@ def test_determinism():
     assert not np.array_equal(a, render_motion_video(8, 5, 2, 123, T, H, W))
 
 
+@pytest.mark.slow
 def test_determinism_across_processes():
     """No per-process state (e.g. salted hash()) may leak into the output."""
     code = _LOAD_MODULE + (
@@ -522,6 +523,7 @@ def _spawn(out):
                             text=True)
 
 
+@pytest.mark.slow
 def test_waits_for_lock_holder(tmp_path):
     fcntl = pytest.importorskip('fcntl')
     out = str(tmp_path)
@@ -541,6 +543,7 @@ def test_waits_for_lock_holder(tmp_path):
     assert json.loads(stdout.splitlines()[-1])[0] == ann
 
 
+@pytest.mark.slow
 def test_concurrent_callers_generate_once(tmp_path):
     out = str(tmp_path)
     children = [_spawn(out) for _ in range(3)]

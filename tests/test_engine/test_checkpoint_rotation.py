@@ -10,6 +10,7 @@ import os
 import random
 from collections import deque
 
+import pytest
 from fault_injection import KillAfterBytes
 from mmengine.hooks import CheckpointHook
 from toy_runner import toy_runner
@@ -79,6 +80,7 @@ def test_plain_checkpoint_hook_becomes_the_safe_one(tmp_path):
         == ['iter_2.pth']
 
 
+@pytest.mark.slow
 def test_kill_at_random_byte_of_a_save_leaves_a_resumable_checkpoint(tmp_path):
     runner = _runner(tmp_path, max_keep_ckpts=1)
     _, total = _save_in_child(runner, 3, None)  # the bytes of one save

@@ -287,6 +287,7 @@ def logged_neg_cos(log: str) -> List[float]:
     ]
 
 
+@pytest.mark.slow
 def test_forced_collapse_warns_once_and_training_goes_on(tmp_path, data_root):
     runner = small_demo(tmp_path / 'work', data_root, lr=5.0)
     runner.train()
@@ -298,6 +299,7 @@ def test_forced_collapse_warns_once_and_training_goes_on(tmp_path, data_root):
     assert logged_neg_cos(log)[-1] > 0.8  # the run did collapse
 
 
+@pytest.mark.slow
 def test_forced_collapse_with_stop_keeps_the_last_checkpoint(
         tmp_path, data_root):
     work = tmp_path / 'work'
@@ -334,6 +336,7 @@ def test_forced_collapse_with_stop_keeps_the_last_checkpoint(
     assert resumed.iter == 16
 
 
+@pytest.mark.slow
 def test_short_demo_run_stays_silent(tmp_path, data_root):
     """The demo's own settings: its random init keeps neg_cos above the
     threshold (about 0.7 here), which is not a collapse."""

@@ -40,6 +40,7 @@ def tiny_demo_config(tmp_path, visualizer):
     return cfg
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     'visualizer',
     [

@@ -92,6 +92,7 @@ def test_interval_must_be_positive():
         KNNMonitorHook(dataloader=dict(), interval=0)
 
 
+@pytest.mark.slow
 def test_demo_epoch_logs_knn_scores(tmp_path):
     """One real pretraining epoch of the demo config with the hook on."""
     data_root = str(tmp_path / 'data')

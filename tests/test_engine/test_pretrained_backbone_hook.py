@@ -40,6 +40,7 @@ def pretrained_run(downstream_cfg, i3d_checkpoint, tmp_path_factory):
         pretrained=i3d_checkpoint)
 
 
+@pytest.mark.slow
 def test_pretrained_run_logs_full_load(pretrained_run, i3d_checkpoint,
                                        i3d_backbone, helpers):
     log = helpers.runner_log(pretrained_run)
@@ -49,6 +50,7 @@ def test_pretrained_run_logs_full_load(pretrained_run, i3d_checkpoint,
     assert 'missing: none' in log
 
 
+@pytest.mark.slow
 def test_training_starts_from_the_pretrained_backbone(pretrained_run,
                                                       i3d_backbone, helpers):
     snapshot = helpers.snapshot_hook(pretrained_run)
@@ -59,6 +61,7 @@ def test_training_starts_from_the_pretrained_backbone(pretrained_run,
     assert helpers.count_different(trained, i3d_backbone) > 0
 
 
+@pytest.mark.slow
 def test_pretrained_none_starts_from_random_init(downstream_cfg, tmp_path,
                                                  i3d_backbone, helpers):
     runner = train_finetune(downstream_cfg, tmp_path, pretrained=None)
@@ -72,6 +75,7 @@ def test_pretrained_none_starts_from_random_init(downstream_cfg, tmp_path,
                for k in conv_weights)
 
 
+@pytest.mark.slow
 def test_load_from_takes_precedence_over_pretrained(pretrained_run,
                                                     downstream_cfg,
                                                     i3d_checkpoint,
@@ -94,6 +98,7 @@ def test_load_from_takes_precedence_over_pretrained(pretrained_run,
     assert helpers.count_different(start, i3d_backbone) > 0
 
 
+@pytest.mark.slow
 def test_resumed_run_does_not_reload_pretrained(pretrained_run, downstream_cfg,
                                                 i3d_checkpoint, i3d_backbone,
                                                 tmp_path, helpers):

@@ -33,6 +33,7 @@ def test_resume_refuses_shape_mismatch(tmp_path, checkpoint):
     assert '--resume-ignore-shape-mismatch' in message
 
 
+@pytest.mark.slow
 def test_resume_with_the_opt_out_goes_on(tmp_path, checkpoint):
     runner = toy_runner(
         tmp_path / 'second',
@@ -46,6 +47,7 @@ def test_resume_with_the_opt_out_goes_on(tmp_path, checkpoint):
     assert runner.iter == 3
 
 
+@pytest.mark.slow
 def test_resume_with_matching_shapes_is_unchanged(tmp_path, checkpoint):
     runner = toy_runner(
         tmp_path / 'second',

@@ -16,6 +16,8 @@ import pytest
 import torch
 from demo_tools import DEMO_CONFIG, REPO, tool_env
 
+pytestmark = pytest.mark.slow
+
 TESTS = osp.join(REPO, 'tests')
 
 

@@ -102,6 +102,7 @@ def test_corrupt_dtype_is_refused_by_pretrained(tmp_path):
     assert "refusing numpy dtype 'V8'" in output
 
 
+@pytest.mark.slow
 def test_corrupt_dtype_is_refused_by_extract_backbone_tool(tmp_path):
     path = tmp_path / 'evil.pth'
     write_payload('corrupt_dtype', path, 'x')
@@ -231,7 +232,10 @@ def test_dag_checkpoint_loads_in_under_a_second_on_all_paths(tmp_path):
     ('self_reference', 'contains itself (a reference cycle)'),
     ('numel_overflow', 'integer multiplication overflow'),
     ('forged_history', 'refusing a __fame_mm_history_buffer__ dict'),
-    ('deep_list', 'containers nested more than 100 levels deep'),
+    pytest.param(
+        'deep_list',
+        'containers nested more than 100 levels deep',
+        marks=pytest.mark.slow),
 ])
 def test_expensive_structures_are_refused_cleanly(tmp_path, name, reason):
     """Issue 23, cases 2 and 6: each escaped as another error (or none)."""
@@ -259,6 +263,7 @@ def test_depth_limit_is_configurable(tmp_path, monkeypatch):
     assert loaded == []
 
 
+@pytest.mark.slow
 def test_stride0_checkpoint_is_refused_by_extract_backbone_tool(tmp_path):
     """Issue 23, case 2: 1.6 KB became a 3.8 GB backbone file."""
     path, out = tmp_path / 'stride0.pth', tmp_path / 'out.pth'

@@ -75,9 +75,11 @@ def check_full_load(model, checkpoint, state, helpers):
     helpers.assert_same_tensors(backbone.state_dict(), expected)
 
 
-@pytest.mark.parametrize('name, kind',
-                         [(name, 'i3d') for name in I3D_CONFIGS] +
-                         [(name, 'demo') for name in DEMO_CONFIGS])
+@pytest.mark.parametrize(
+    'name, kind', [(name, 'i3d') for name in I3D_CONFIGS] + [
+        pytest.param(name, 'demo', marks=pytest.mark.slow)
+        for name in DEMO_CONFIGS
+    ])
 def test_pretraining_checkpoint_loads_every_backbone_tensor(
         name, kind, request, helpers):
     checkpoint = request.getfixturevalue(f'{kind}_checkpoint')

@@ -248,6 +248,7 @@ def test_channels_last_changes_the_memory_format_not_the_loss():
         atol=1e-6)
 
 
+@pytest.mark.slow
 def test_compiled_train_step_matches_eager():
     """``compile=True`` in a config: mmengine compiles ``model.train_step``.
 

@@ -1,11 +1,14 @@
 """The demo config's FAME + MoCo model learns on the demo data."""
 import os.path as osp
 
+import pytest
 import torch
 from mmaction.registry import DATASETS, MODELS
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.optim import OptimWrapper
+
+pytestmark = pytest.mark.slow
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

@@ -8,6 +8,8 @@ import sys
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow
+
 WORKER = osp.join(osp.dirname(osp.abspath(__file__)), 'shuffle_bn_worker.py')
 
 

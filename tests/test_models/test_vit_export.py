@@ -130,6 +130,7 @@ def run_extract(*args):
                           timeout=300)
 
 
+@pytest.mark.slow
 def test_extract_backbone_to_mmpretrain_vit_loads_with_pos_embed_resize(
         vit_demo_checkpoint, tmp_path):
     ckpt, cfg = vit_demo_checkpoint
@@ -158,6 +159,7 @@ def test_extract_backbone_to_mmpretrain_vit_loads_with_pos_embed_resize(
     assert vit.pos_embed.shape == (1, 1 + 64, tiny.embed_dims)
 
 
+@pytest.mark.slow
 def test_extract_backbone_refuses_a_cnn_as_vit(tmp_path):
     cnn = {'backbone.conv1.conv.weight': torch.zeros(4, 3, 3, 3, 3)}
     ckpt = str(tmp_path / 'cnn.pth')

@@ -14,6 +14,8 @@ import sys
 import pytest
 import torch
 
+pytestmark = pytest.mark.slow
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 ANALYSIS = osp.join(REPO, 'tools', 'analysis')
 # The demo's own 8-frame clips: with 4-frame clips, bfloat16 autocast on

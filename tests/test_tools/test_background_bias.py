@@ -106,6 +106,7 @@ def test_arm_configs_differ_only_by_fame(bias_module):
     assert dataset.num_videos == 512
 
 
+@pytest.mark.slow
 def test_tiny_run_writes_table_json_and_chart(tmp_path):
     work = tmp_path / 'work'
     out = run_tool([

@@ -19,7 +19,7 @@ from downstream_fixtures import write_moving_square
 from mmaction.registry import MODELS
 from mmengine.config import Config
 
-pytestmark = pytest.mark.usefixtures('one_torch_thread')
+pytestmark = [pytest.mark.usefixtures('one_torch_thread'), pytest.mark.slow]
 
 CONFIGS = {
     'vit': 'configs/fame/finetune_binary_vit_b16.py',

@@ -101,6 +101,7 @@ def convert(reference, tmp_path_factory):
 # --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('layout', PRETRAIN_LAYOUTS)
 def test_pretraining_query_encoder_reproduces_released_outputs(
         layout, reference, convert):
@@ -119,6 +120,7 @@ def test_pretraining_query_encoder_reproduces_released_outputs(
         torch.tensor(expected['projection_l2_normalised'])) < TOLERANCE
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('layout', PRETRAIN_LAYOUTS)
 def test_pretraining_key_encoder_is_the_released_encoder_k(
         layout, reference, convert, tmp_path):
@@ -148,6 +150,7 @@ def test_pretraining_key_encoder_is_the_released_encoder_k(
         assert torch.equal(swapped[query_name], original[key_name]), key_name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('layout', CLASSIFIER_LAYOUTS)
 def test_classifier_reproduces_released_outputs(layout, reference, convert):
     converted, _, _, _ = convert(layout)
@@ -164,6 +167,7 @@ def test_classifier_reproduces_released_outputs(layout, reference, convert):
                           torch.tensor(expected['output'])) < TOLERANCE
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('layout', PRETRAIN_LAYOUTS)
 def test_pretraining_file_carries_queue_and_key_encoder(
         layout, reference, convert):
@@ -183,6 +187,7 @@ def test_pretraining_file_carries_queue_and_key_encoder(
     assert converted['meta']['official_arch'] == ARCH_OF[layout]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('layout, summary', [
     ('finetune_I3D_ucf101',
      'converted 344/344 tensors: I3D classifier, 101 classes'),
@@ -204,6 +209,7 @@ def test_progress_and_summary_lines(layout, summary, convert):
     assert set(converted) == {'state_dict', 'meta'}  # no optimizer
 
 
+@pytest.mark.slow
 def test_plain_keys_convert_like_ddp_keys(reference, convert, tmp_path):
     """eval.py without DDP saves the keys without ``module.``."""
     layout = 'finetune_r2plus1d_18_ucf101'
@@ -356,6 +362,7 @@ def test_missing_extra_and_misshapen_keys_are_listed(reference, tmp_path):
             'cls_head.fc_cls.bias') in message
 
 
+@pytest.mark.slow
 def test_already_converted_file(reference, convert, tmp_path):
     _, _, _, out = convert('finetune_r2plus1d_18_ucf101')
     with pytest.raises(OfficialCheckpointError, match='already converted'):
@@ -403,6 +410,7 @@ def test_command_line_error_exit(tmp_path, capsys):
 # --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('layout, config_name', [
     ('finetune_I3D_ucf101', 'finetune_ucf101'),
     ('finetune_r2plus1d_18_ucf101', 'finetune_ucf101_r2plus1d'),
@@ -458,6 +466,7 @@ def test_tools_test_evaluates_a_converted_classifier(layout, config_name,
         assert torch.allclose(result['pred_score'], scores, atol=1e-6)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('layout, config_name', [
     ('pretrain_I3D', 'finetune_ucf101'),
     ('pretrain_r2plus1d_18', 'finetune_ucf101_r2plus1d'),
@@ -515,6 +524,7 @@ def shrunken_pretraining(tiny_videos, work_dir, queue_len: int) -> Config:
     return cfg
 
 
+@pytest.mark.slow
 def test_converted_pretraining_continues_the_released_run(
         convert, tiny_videos, helpers, tmp_path):
     """load_from=DST in a pretraining config: the run starts from every

@@ -4,6 +4,10 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
+pytestmark = pytest.mark.slow
+
 # What the stock mmaction2 tools/train.py does, without importing fame_mm.
 STOCK_TRAIN = textwrap.dedent('''
     import sys

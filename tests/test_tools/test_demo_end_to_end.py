@@ -16,7 +16,7 @@ from demo_tools import finish_tool, start_tool
 
 from fame_mm.models.utils.backbone_checkpoint import read_state_dict
 
-pytestmark = pytest.mark.usefixtures('one_torch_thread')
+pytestmark = [pytest.mark.usefixtures('one_torch_thread'), pytest.mark.slow]
 
 FINETUNE = 'configs/fame/finetune_demo.py'
 RETRIEVAL = 'configs/fame/retrieval_demo.py'

@@ -16,7 +16,7 @@ from mmengine.runner import Runner
 from fame_mm.models.utils.backbone_checkpoint import (load_backbone_weights,
                                                       read_state_dict)
 
-pytestmark = pytest.mark.usefixtures('one_torch_thread')
+pytestmark = [pytest.mark.usefixtures('one_torch_thread'), pytest.mark.slow]
 
 TOOL = osp.join(REPO, 'tools', 'extract_backbone.py')
 

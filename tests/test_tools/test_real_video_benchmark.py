@@ -69,6 +69,7 @@ def class_folders(tmp_path_factory) -> str:
     return str(root)
 
 
+@pytest.mark.slow
 def test_class_folders_end_to_end(class_folders, tmp_path):
     work = tmp_path / 'work'
     out = run_tool([
@@ -106,6 +107,7 @@ def test_class_folders_end_to_end(class_folders, tmp_path):
     assert 're-encoding the train videos' in out
 
 
+@pytest.mark.slow
 def test_lists_are_used_as_given(class_folders, tmp_path, bench):
     lists = tmp_path / 'lists'
     lists.mkdir()
@@ -141,6 +143,7 @@ def run_failing(args):
     return proc.stderr
 
 
+@pytest.mark.slow
 def test_unreadable_folder_is_a_clear_error(tmp_path):
     err = run_failing(['--videos', str(tmp_path / 'missing')])
     assert f'{tmp_path / "missing"} is not a folder' in err
@@ -150,6 +153,7 @@ def test_unreadable_folder_is_a_clear_error(tmp_path):
     assert 'class folder' in err
 
 
+@pytest.mark.slow
 def test_class_missing_from_a_split_is_named(class_folders, tmp_path):
     (tmp_path / 'train.txt').write_text('wave/wave_src0_0.mp4 0\n'
                                         'run/run_src0_0.mp4 1\n')

@@ -40,6 +40,7 @@ def python_without_torch(tmp_path_factory):
     return str(venv / 'bin' / 'python')
 
 
+@pytest.mark.slow
 def test_import_fame_mm_without_mmcv_names_setup_env():
     proc = run([sys.executable, '-c', BLOCK_MMCV + 'import fame_mm'])
     assert proc.returncode == 1
@@ -74,6 +75,7 @@ def test_setup_py_under_pip_isolation_checks_the_target(
     assert 'bash tools/setup_env.sh' in proc.stderr
 
 
+@pytest.mark.slow
 def test_tool_restarts_in_the_project_environment(python_without_torch):
     proc = run([python_without_torch, 'tools/train.py', '--help'],
                FAME_VENV=osp.dirname(osp.dirname(sys.executable)))

@@ -3,10 +3,13 @@ import os.path as osp
 import re
 import sys
 
+import pytest
 import torch
 from demo_tools import DEMO_CONFIG, run_tool, small_demo_options
 from mmengine.config import Config
 from mmengine.runner import Runner
+
+pytestmark = pytest.mark.slow
 
 # demo_run (two epochs of the demo pretraining) is a session fixture of
 # tests/conftest.py, shared with the downstream tests.

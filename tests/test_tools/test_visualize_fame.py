@@ -49,6 +49,7 @@ def check_gif(path, size, num_frames):
         assert image.is_animated == (num_frames > 1)
 
 
+@pytest.mark.slow
 def test_video_files_any_size_batch_of_one_and_short_video(
         make_video, tmp_path):
     """The command line on mp4 files: odd sizes, a short video, B = 1."""

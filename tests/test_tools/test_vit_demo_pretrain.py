@@ -14,6 +14,8 @@ from demo_tools import run_tool
 
 from fame_mm.models.utils.backbone_checkpoint import read_state_dict
 
+pytestmark = pytest.mark.slow
+
 CONFIG = 'configs/fame/pretrain_vit_demo.py'
 
 
