@@ -12,7 +12,7 @@ from mmaction.registry import RUNNERS
 from mmengine.config import Config
 from mmengine.dist import get_world_size, is_main_process
 from mmengine.hooks import CheckpointHook, Hook
-from mmengine.runner import Runner
+from mmengine.runner import BaseLoop, Runner
 from mmengine.runner import runner as runner_module
 
 from ..hooks.safe_checkpoint_hook import SafeCheckpointHook
@@ -20,7 +20,8 @@ from .data_checks import (EmptyEpochError, empty_epoch_message,
                           fill_dataset_num_classes)
 from .resume_checks import (RESUME_IGNORE_SHAPES, ResumeMismatchError,
                             check_resumable, shape_mismatches)
-from .rng_state import capture_rng_state, restore_rng_state
+from .rng_state import (capture_rng_state, preserved_rng_state,
+                        restore_rng_state)
 from .safe_checkpoint import to_plain_checkpoint
 
 
@@ -93,6 +94,29 @@ def _replaced(module: Any, name: str, value: Any) -> Iterator[None]:
         setattr(module, name, original)
 
 
+def keep_rng_state_around_run(loop: BaseLoop) -> BaseLoop:
+    """Make ``loop.run`` leave the global random state as it found it.
+
+    Validation inside training must not change the training run, but
+    mmengine's ``ValLoop`` does: its first pass creates the dataloader's
+    iterator (persistent workers: once; otherwise every pass), which draws
+    a base seed from the global torch generator, and so shifts every later
+    dropout mask and random augmentation of the main process. A run's
+    result then depends on ``val_interval``.
+    """
+    if getattr(loop, '_keeps_rng_state', False):  # built once, used twice
+        return loop
+    run = loop.run
+
+    def run_keeping_rng_state() -> Any:
+        with preserved_rng_state():
+            return run()
+
+    loop.run = run_keeping_rng_state
+    loop._keeps_rng_state = True
+    return loop
+
+
 @RUNNERS.register_module()
 class FameRunner(Runner):
     """``Runner`` whose checkpoints survive kills and untrusted readers.
@@ -116,6 +140,10 @@ class FameRunner(Runner):
     * :meth:`train` refuses a run whose train dataloader yields no batch
       (:class:`EmptyEpochError`), instead of "training" nothing and saving
       the untrained model.
+    * Validation during training leaves the random state as it was (see
+      :func:`keep_rng_state_around_run`): the training run is the same
+      whatever ``val_interval``, as with
+      :class:`~fame_mm.engine.hooks.KNNMonitorHook`.
     * A resumed single-process run restores the saved random state (with
       :class:`~fame_mm.engine.runner.ResumableEpochBasedTrainLoop` at the
       resumed iteration itself). Distributed ranks keep their own state.
@@ -142,6 +170,11 @@ class FameRunner(Runner):
             if message is not None:
                 raise EmptyEpochError(message)
         return super().train()
+
+    def build_val_loop(self, loop: Union[BaseLoop, dict]) -> BaseLoop:
+        """``Runner.build_val_loop``; a validation pass leaves the random
+        state as it was (:func:`keep_rng_state_around_run`)."""
+        return keep_rng_state_around_run(super().build_val_loop(loop))
 
     def register_default_hooks(self,
                                hooks: Optional[Dict[str, Union[dict, Hook,

@@ -1,6 +1,7 @@
 """Random state of the main process, as plain values for a checkpoint."""
+import contextlib
 import random
-from typing import Any, Dict
+from typing import Any, Dict, Iterator
 
 import numpy as np
 import torch
@@ -35,3 +36,18 @@ def restore_rng_state(state: Dict[str, Any]) -> None:
     torch.set_rng_state(state['torch'])
     if 'cuda' in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state['cuda'])
+
+
+@contextlib.contextmanager
+def preserved_rng_state() -> Iterator[None]:
+    """Run a block and set the random state back to what it was before.
+
+    For work beside training (validation, monitors) that must not change
+    the training run: iterating a ``DataLoader`` alone draws its base seed
+    from the global torch generator.
+    """
+    state = capture_rng_state()
+    try:
+        yield
+    finally:
+        restore_rng_state(state)
