@@ -20,11 +20,9 @@ model = dict(
     cls_head=dict(in_channels=_base_.resnet3d18_w16_channels, num_classes=8))
 
 # 25 epochs x 8 steps of 8 clips at lr 0.005 (x0.1 at 15 and 20: the
-# recipe's steps at 60% and 80%). On this data a randomly initialised
-# backbone also reaches 0.97 test top-1 after 100 epochs (seed 0, the same
-# as the pretrained one), so the longer budget cannot show pretraining; at
-# 25 it stays at 0.47. At the recipe's 0.025 x 8 / 128 no backbone leaves
-# chance in this budget.
+# recipe's steps at 60% and 80%). 25, not 100 epochs: with 100 a random
+# backbone learns this data too (docs/demo.md); at the recipe's
+# 0.025 x 8 / 128 no backbone leaves chance in this budget.
 optim_wrapper = dict(optimizer=dict(lr=0.005))
 max_epochs = 25
 train_cfg = dict(max_epochs=max_epochs, val_interval=5)

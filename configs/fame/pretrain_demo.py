@@ -36,16 +36,11 @@ val_evaluator = None
 test_dataloader = None
 test_evaluator = None
 
-# 1280 steps, cosine to 0 over them. After 200 steps FAME had learnt the
-# motion in one seed of two (kNN 0.48 and 0.23); after 1280 the weak seed
-# reached 0.67.
+# 1280 steps, cosine to 0 over them: fewer left some seeds unlearnt
+# (docs/demo.md).
 train_cfg = dict(max_epochs=320)
-# lr 0.005 at batch 16 (the paper's 0.01 at batch 64, scaled linearly, x2).
-# At 0.05 the contrastive loss climbs back to ln(K + 1) within about 100
-# steps (the embeddings of all clips converge to one direction) and the
-# pretrained backbone finetunes worse than a random one; at 0.005 the loss
-# falls and the backbone beats random init on finetuning, the linear probe
-# and retrieval (README, "On the demo data").
+# lr 0.005 at batch 16 (the paper's 0.01 at batch 64, scaled linearly, x2):
+# at 0.05 the embeddings collapse to one direction (docs/demo.md).
 optim_wrapper = dict(optimizer=dict(lr=0.005))
 default_hooks = dict(
     logger=dict(interval=20), checkpoint=dict(interval=40, max_keep_ckpts=1))
@@ -73,12 +68,10 @@ custom_hooks = [
                 query=dict(
                     pipeline=_base_.demo_val_pipeline,
                     **_base_.demo_test_dataset)))),
-    # Collapse guard (fame_mm/engine/hooks/collapse_guard_hook.py), warn-only:
-    # one warning when neg_cos stays above 0.6 for 5 checks of 20 steps. The
-    # random init keeps it at 0.75-0.9 for the first ~330 steps (then 0.4-
-    # 0.45), so the guard arms at its first check below 0.6; begin=20 leaves
-    # out the queue's first fill (2 steps). Second: the kNN monitor stays
-    # custom_hooks.0. stop=True ends the run at the collapse instead.
+    # Collapse guard, warn-only: one warning when neg_cos stays above 0.6
+    # for 5 checks of 20 steps, armed at its first check below 0.6 (the
+    # random init starts above it); begin=20 skips the queue's first fill.
+    # Second, so that the kNN monitor stays custom_hooks.0.
     dict(
         type='CollapseGuardHook',
         threshold=0.6,

@@ -14,8 +14,8 @@ _base_ = [
 
 # The CPU-sized ResNet3d-18 (width 16) of the background-bias benchmark.
 # Temperature 0.2 (MoCo v2's; the paper's 0.1 is kept by pretrain_k400.py):
-# at 0.1 FAME's embeddings collapse on real footage at this size, neg_cos
-# 0.8 -> 0.86 (docs/real_videos.md#collapse).
+# at 0.1 FAME's embeddings collapse on real footage at this size
+# (docs/real_videos.md#collapse).
 model = dict(
     backbone=_base_.resnet3d18_w16,
     neck=dict(
@@ -32,10 +32,9 @@ default_hooks = dict(
     logger=dict(interval=20),
     checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))
 
-# Warn when neg_cos stays above 0.7 (healthy FAME here ends at 0.55-0.65,
-# collapsed at 0.86). It arms when neg_cos first drops below 0.7, or at
-# step 320 at the latest: a collapsed run never leaves the random init's
-# 0.8. docs/real_videos.md#collapse.
+# Warn when neg_cos stays above 0.7; armed when it first drops below 0.7,
+# or at step 320 at the latest: a collapsed run never leaves the random
+# init's level (docs/real_videos.md#collapse).
 custom_hooks = [
     dict(
         type='CollapseGuardHook',
