@@ -102,7 +102,7 @@ def test_scores_from_the_newest_test_log(dp, tmp_path):
         (tmp_path / name /
          f'{name}.json').write_text(json.dumps({'acc/top1': top1}))
         os.utime(tmp_path / name / f'{name}.json', (0, top1 * 1000))
-    assert dp.newest_test_metrics(str(tmp_path)) == {'acc/top1': 0.5}
+    assert dp.bu.newest_test_metrics(str(tmp_path)) == {'acc/top1': 0.5}
 
 
 def test_scores_of_the_same_command_are_reused(dp, tmp_path, monkeypatch):

@@ -20,6 +20,7 @@ import argparse
 import contextlib
 import ctypes
 import gc
+import glob
 import json
 import logging
 import math
@@ -377,6 +378,21 @@ def machine_info() -> Dict[str, Any]:
                     info['cpu'] = line.split(':', 1)[1].strip()
                     break
     return info
+
+
+def newest_test_metrics(work_dir: str) -> Dict[str, float]:
+    """The metrics ``tools/test.py`` dumped to ``WORK_DIR/<time>/<time>.json``
+    (the newest run's last line).
+
+    Raises:
+        FileNotFoundError: ``work_dir`` holds no such file.
+    """
+    found = sorted(
+        glob.glob(osp.join(work_dir, '*', '*.json')), key=osp.getmtime)
+    if not found:
+        raise FileNotFoundError(f'no test metrics (*/*.json) under {work_dir}')
+    with open(found[-1]) as f:
+        return json.loads(f.read().strip().splitlines()[-1])
 
 
 def format_value(value: Any) -> str:

@@ -240,17 +240,6 @@ def train(name: str,
     return checkpoint
 
 
-def newest_test_metrics(work_dir: str) -> Dict[str, float]:
-    """The metrics ``tools/test.py`` dumped to ``WORK_DIR/<time>/<time>.json``
-    (the newest run's)."""
-    found = sorted(
-        glob.glob(osp.join(work_dir, '*', '*.json')), key=osp.getmtime)
-    if not found:
-        raise FileNotFoundError(f'no test metrics under {work_dir}')
-    with open(found[-1]) as f:
-        return json.loads(f.read().strip().splitlines()[-1])
-
-
 def reusable_scores(scores_file: str, command: List[str],
                     inputs: Sequence[str]) -> Optional[Dict[str, float]]:
     """The scores of ``scores_file`` if the same command wrote them after
@@ -280,7 +269,7 @@ def test(name: str, work_dir: str, seed: int, checkpoint: Optional[str],
         reused(scores_file, settings)
         return scores
     run(command, osp.join(work_dir, 'test.out'))
-    metrics = newest_test_metrics(work_dir)
+    metrics = bu.newest_test_metrics(work_dir)
     scores = {
         ours: float(metrics[theirs])
         for theirs, ours in TEST_METRICS[name].items()

@@ -13,13 +13,14 @@ test both checkpoints with ``static_bias_demo.py``. Writes
 ``results.md`` / ``results.json`` to ``--work-dir``.
 """
 import argparse
-import glob
 import json
 import os
 import os.path as osp
 import subprocess
 import sys
 from typing import Dict, List, Optional, Sequence
+
+import bench_utils as bu
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 ARMS = (('finetune_demo', 'without FAMEBlending'),
@@ -74,16 +75,12 @@ def run(command: List[str]) -> None:
 
 
 def test_metrics(work_dir: str) -> Dict[str, float]:
-    """The metrics of the last ``tools/test.py`` run in ``work_dir``."""
-    logs = sorted(
-        glob.glob(osp.join(work_dir, '*', '*.json')), key=osp.getmtime)
-    if not logs:
-        raise RuntimeError(f'no test log (*/*.json) in {work_dir}')
-    with open(logs[-1]) as f:
-        lines = [json.loads(line) for line in f if line.strip()]
+    """The static-bias and accuracy metrics of the last ``tools/test.py``
+    run in ``work_dir``, without their prefixes."""
     return {
         k.split('/')[-1]: v
-        for k, v in lines[-1].items() if k.startswith(('static_bias/', 'acc/'))
+        for k, v in bu.newest_test_metrics(work_dir).items()
+        if k.startswith(('static_bias/', 'acc/'))
     }
 
 
