@@ -8,6 +8,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
+from fame_mm.engine.runner.rng_state import preserved_rng_state
 from fame_mm.evaluation import (KNNAccMetric, VideoRetrievalMetric,
                                 video_features)
 
@@ -70,7 +71,8 @@ class KNNMonitorHook(Hook):
     def evaluate(self, runner: Runner) -> Dict[str, float]:
         """Extract the features of every video and score them.
 
-        The global torch random state is the same afterwards.
+        The global random state (Python, numpy, torch) is the same
+        afterwards.
 
         Returns:
             dict[str, float]: ``knn_monitor/knn_top1`` and
@@ -82,8 +84,9 @@ class KNNMonitorHook(Hook):
         model.eval()
         loader = self._loader(runner)
         # Iterating a DataLoader draws its base seed from the global torch
-        # generator: fork it, so that watching does not change the run.
-        with torch.random.fork_rng(devices=[]):
+        # generator: keep the random state, so watching does not change the
+        # run (the same mechanism as FameRunner's validation).
+        with preserved_rng_state():
             try:
                 for data_batch in loader:
                     self.evaluator.process(
